@@ -1,0 +1,14 @@
+import { createApiKey } from '../../shared/api-keys/api-keys.js';
+import { CreateApiKeyBody, CreatedApiKeySchema } from '../../shared/api-keys/schemas.js';
+import { defineOperation } from '../../shared/runtime/operation.js';
+
+/** POST /api-keys: 201 with the record and `key_value`, the only time the secret is shown. */
+export const createApiKeyOperation = defineOperation({
+  route: 'createApiKey',
+  body: CreateApiKeyBody,
+  response: CreatedApiKeySchema,
+  status: 201,
+  async handle({ body, call, services }, context) {
+    context.status(201).headers({ 'cache-control': 'no-store' }).succeed(await createApiKey(services, call, body));
+  },
+});

@@ -1,0 +1,18 @@
+import { createFunctionHandler } from '../../shared/runtime/function-handler.js';
+import { createApiKeyOperation } from './create-api-key.js';
+import { deleteApiKeyOperation } from './delete-api-key.js';
+import { getApiKeyOperation } from './get-api-key.js';
+import { listApiKeysOperation } from './list-api-keys.js';
+import { updateApiKeyOperation } from './update-api-key.js';
+import { verifyApiKeyOperation } from './verify-api-key.js';
+
+export const apiKeysOperations = [
+  createApiKeyOperation,
+  listApiKeysOperation,
+  verifyApiKeyOperation,
+  getApiKeyOperation,
+  updateApiKeyOperation,
+  deleteApiKeyOperation,
+];
+
+export const handler = createFunctionHandler(apiKeysOperations);

@@ -1,0 +1,15 @@
+import { listApiKeys } from '../../shared/api-keys/api-keys.js';
+import { ApiKeySchema, ListApiKeysQuery } from '../../shared/api-keys/schemas.js';
+import { nextPageHeaders } from '../../shared/pagination.js';
+import { defineOperation } from '../../shared/runtime/operation.js';
+
+/** GET /api-keys: a JSON array; the next page's cursor in X-Next-Cursor and Link. */
+export const listApiKeysOperation = defineOperation({
+  route: 'listApiKeys',
+  query: ListApiKeysQuery,
+  response: ApiKeySchema.array(),
+  async handle({ query, call, services, event }, context) {
+    const page = await listApiKeys(services, call, query);
+    context.status(200).headers(nextPageHeaders(event.path, page.nextCursor, query.limit)).succeed(page.keys);
+  },
+});

@@ -1,0 +1,13 @@
+import { readAuditLogs } from '../../shared/audit/read.js';
+import { AuditEventSchema, ListAuditLogsQuery } from '../../shared/audit/schemas.js';
+import { defineOperation } from '../../shared/runtime/operation.js';
+
+/** GET /audit-logs?action=&since=&until=&limit=: the caller's tenant's events, newest first. */
+export const listAuditLogsOperation = defineOperation({
+  route: 'listAuditLogs',
+  query: ListAuditLogsQuery,
+  response: AuditEventSchema.array(),
+  async handle({ query, call, services }, context) {
+    context.status(200).succeed(await readAuditLogs(services, call, query));
+  },
+});

@@ -1,0 +1,18 @@
+import { login } from '../../shared/auth/login.js';
+import { LoginBody, TokenResponseSchema } from '../../shared/auth/schemas.js';
+import { definePublicOperation } from '../../shared/runtime/operation.js';
+
+/** POST /token: OAuth2 password grant → JWT. */
+export const loginOperation = definePublicOperation({
+  route: 'login',
+  body: LoginBody,
+  form: true,
+  response: TokenResponseSchema,
+  async handle({ body, event, services }, context) {
+    const token = await login(services, { ...body, address: event.remoteAddress, requestId: context.requestId });
+    context
+      .status(200)
+      .headers({ 'cache-control': 'no-store' })
+      .succeed({ access_token: token.accessToken, token_type: 'bearer', expires_in: token.expiresIn });
+  },
+});

@@ -1,0 +1,14 @@
+import { defineOperation } from '../../shared/runtime/operation.js';
+import { CreateUserBody, UserSchema } from '../../shared/users/schemas.js';
+import { createUser } from '../../shared/users/users.js';
+
+/** POST /users (tenant admins) */
+export const createUserOperation = defineOperation({
+  route: 'createUser',
+  body: CreateUserBody,
+  response: UserSchema,
+  status: 201,
+  async handle({ body, call, services }, context) {
+    context.status(201).succeed(await createUser(services, call, body));
+  },
+});

@@ -1,0 +1,30 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { findRedis, NoRedisError } from '../gateway/redis-discovery.js';
+import { createLogger } from '../logging/logger.js';
+import { closeServices, createServices } from '../services.js';
+import { exitCodes, runCli } from './cli.js';
+
+/** `npm run admin -- <command>` and the package's `keyward` bin. */
+async function main(): Promise<number> {
+  const io = { out: (text: string) => process.stdout.write(text), err: (text: string) => process.stderr.write(text) };
+  return runCli(process.argv.slice(2), io, async (work) => {
+    const redis = await findRedis(process.env, resolve(process.env.KEYWARD_DATA_DIR ?? '.data'), { start: false });
+    const config = loadConfig({ env: { ...process.env, REDIS_URL: redis.url } });
+    const logger = createLogger({ level: 'warn', name: 'admin-cli' });
+    const services = createServices('admin-cli', config, { logger });
+    try {
+      return await work(services);
+    } finally {
+      await closeServices(services);
+    }
+  });
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((error: unknown) => {
+    const known = error instanceof ConfigError || error instanceof NoRedisError;
+    process.stderr.write(`keyward: ${known ? (error as Error).message : String(error)}\n`);
+    process.exit(exitCodes.failed);
+  });

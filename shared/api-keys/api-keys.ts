@@ -1,0 +1,122 @@
+import { isBuiltInScope } from '../auth/scopes.js';
+import { isoTime } from '../clock.js';
+import { AppError } from '../errors/app-error.js';
+import { prefixedId } from '../ids.js';
+import { globalKeys, tenantKeys } from '../redis/keys.js';
+import { scripts } from '../redis/scripts.js';
+import { runTenantScript, type Call } from '../redis/tenant-script.js';
+import type { Services } from '../services.js';
+import { generateApiKey } from './key-format.js';
+import { hashApiKey } from './key-hash.js';
+import type { ApiKey, ApiKeyChange, NewApiKey } from './schemas.js';
+
+/**
+ * Issues a key. Its secret is returned here once; Redis holds only its HMAC and `start`.
+ * The record is written in the tenant first, then the global hash → tenant entry that key
+ * authentication reads; if that second write fails the record is removed again.
+ */
+export async function createApiKey(services: Services, call: Call, input: NewApiKey): Promise<ApiKey & { key_value: string }> {
+  const now = services.clock.now();
+  const expiresAt = expiryOf(input.expires_at, input.expires_in, now);
+  const { key, start } = generateApiKey(input.prefix ?? services.config.apiKeys.defaultPrefix);
+  const keyHash = hashApiKey(key, services.config.apiKeys.pepper);
+  const keyId = prefixedId('key', now);
+  const keys = tenantKeys(call.caller.tenantId);
+  const reply = await runTenantScript(services, scripts.createApiKey, call, {
+    keys: [keys.apiKey(keyId), keys.apiKeyHashes, keys.apiKeyIndex],
+    args: [keyId, keyHash, input.name, start, input.scopes.join(' '), heldScopes(input.scopes), expiresAt ?? '', JSON.stringify(input.meta), ''],
+    details: { key_id: keyId, name: input.name },
+  });
+  try {
+    await services.redis.set(globalKeys.apiKeyTenant(keyHash), call.caller.tenantId);
+  } catch (error) {
+    // Never shown to anyone, the half-made key is removed again.
+    await services.redis
+      .multi()
+      .del(keys.apiKey(keyId))
+      .hdel(keys.apiKeyHashes, keyHash)
+      .zrem(keys.apiKeyIndex, keyId)
+      .exec()
+      .catch(() => undefined);
+    throw error;
+  }
+  return { ...decodeApiKey(reply), key_value: key };
+}
+
+export async function getApiKey(services: Services, call: Call, keyId: string): Promise<ApiKey> {
+  const keys = tenantKeys(call.caller.tenantId);
+  const reply = await runTenantScript(services, scripts.getApiKey, call, { keys: [keys.apiKey(keyId)], args: [keyId] });
+  return decodeApiKey(reply);
+}
+
+export async function listApiKeys(services: Services, call: Call, page: { limit: number; cursor?: string }): Promise<{ keys: ApiKey[]; nextCursor: string | null }> {
+  const keys = tenantKeys(call.caller.tenantId);
+  const [nextCursor, ...records] = await runTenantScript(services, scripts.listApiKeys, call, {
+    keys: [keys.apiKeyIndex],
+    args: [page.cursor ?? '', page.limit],
+  });
+  const found = (records as unknown[][]).filter((record) => record.length > 0).map(decodeApiKey);
+  return { keys: found, nextCursor: nextCursor ? String(nextCursor) : null };
+}
+
+/** Changes name, scopes, enabled, expiry or meta; disabling or expiring a key takes effect on its next use. */
+export async function updateApiKey(services: Services, call: Call, keyId: string, change: ApiKeyChange): Promise<ApiKey> {
+  const fields: string[] = [];
+  if (change.name !== undefined) fields.push('name', change.name);
+  if (change.scopes !== undefined) fields.push('scopes', change.scopes.join(' '));
+  if (change.enabled !== undefined) fields.push('enabled', change.enabled ? '1' : '0');
+  if (change.meta !== undefined) fields.push('meta', JSON.stringify(change.meta));
+  if (change.expires_at !== undefined || change.expires_in !== undefined) {
+    fields.push('expires_at', String(expiryOf(change.expires_at ?? undefined, change.expires_in, services.clock.now()) ?? ''));
+  }
+  const keys = tenantKeys(call.caller.tenantId);
+  const reply = await runTenantScript(services, scripts.updateApiKey, call, {
+    keys: [keys.apiKey(keyId)],
+    args: [keyId, change.scopes ? heldScopes(change.scopes) : '', ...fields],
+    details: { fields: fields.filter((_, i) => i % 2 === 0) },
+  });
+  return decodeApiKey(reply);
+}
+
+/** Deletes a key: the next request with it fails, on every replica (the check runs in Redis). */
+export async function deleteApiKey(services: Services, call: Call, keyId: string): Promise<void> {
+  const keys = tenantKeys(call.caller.tenantId);
+  const [keyHash] = await runTenantScript(services, scripts.deleteApiKey, call, { keys: [keys.apiKey(keyId), keys.apiKeyHashes, keys.apiKeyIndex], args: [keyId] });
+  await services.redis.del(globalKeys.apiKeyTenant(String(keyHash)));
+  services.keyTenants.delete(String(keyHash));
+}
+
+/** The built-in scopes in a list: a key may hold only those its creator holds (custom scopes are free). */
+function heldScopes(scopes: string[]): string {
+  return scopes.filter(isBuiltInScope).join(' ');
+}
+
+function expiryOf(expiresAt: number | undefined, expiresIn: number | undefined, now: number): number | null {
+  if (expiresIn !== undefined) return now + expiresIn * 1000;
+  if (expiresAt === undefined) return null;
+  if (expiresAt <= now) throw new AppError('validation_error', [{ loc: ['body', 'expires_at'], msg: 'expires_at must be in the future', type: 'value_error' }]);
+  return expiresAt;
+}
+
+/** A record from HGETALL's flat field, value list; the hash never leaves this function. */
+export function decodeApiKey(flat: unknown[]): ApiKey {
+  const record = new Map<string, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) record.set(String(flat[i]), String(flat[i + 1]));
+  const field = (name: string) => record.get(name) ?? '';
+  const time = (name: string) => (field(name) === '' ? null : isoTime(Number(field(name))));
+  const json = (name: string) => (field(name) === '' ? null : (JSON.parse(field(name)) as unknown));
+  return {
+    key_id: field('key_id'),
+    name: field('name'),
+    start: field('start'),
+    scopes: field('scopes') === '' ? [] : field('scopes').split(' '),
+    created_at: time('created_at') ?? '',
+    created_by: field('created_by'),
+    expires_at: time('expires_at'),
+    last_used: time('last_used'),
+    enabled: field('enabled') === '1',
+    rate_limit: json('rate_limit') as ApiKey['rate_limit'],
+    quota: json('quota') as ApiKey['quota'],
+    meta: (json('meta') ?? {}) as ApiKey['meta'],
+  };
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { scopePattern } from '../auth/scopes.js';
+import { CursorSchema, limitSchema } from '../pagination.js';
+import { keyPrefixPattern } from './key-format.js';
+
+const ScopeListSchema = z
+  .array(z.string().regex(scopePattern, 'Scope: 1-64 characters, no spaces'))
+  .max(50)
+  .refine((scopes) => new Set(scopes).size === scopes.length, 'Scopes must not repeat');
+
+const MetaSchema = z.record(z.string().min(1).max(128), z.json());
+const ExpiresAtSchema = z.iso.datetime({ offset: true }).transform((text) => Date.parse(text));
+/** Seconds from now, up to ten years. */
+const ExpiresInSchema = z.number().int().min(1).max(315_360_000);
+
+export const CreateApiKeyBody = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    scopes: ScopeListSchema.default([]),
+    expires_at: ExpiresAtSchema.optional(),
+    expires_in: ExpiresInSchema.optional(),
+    meta: MetaSchema.default({}),
+    prefix: z.string().regex(keyPrefixPattern, 'Prefix: up to 3 parts of 1-16 letters or digits joined by _').optional(),
+  })
+  .refine((body) => body.expires_at === undefined || body.expires_in === undefined, {
+    message: 'Give expires_at or expires_in, not both',
+    path: ['expires_in'],
+  });
+export type NewApiKey = z.output<typeof CreateApiKeyBody>;
+
+export const UpdateApiKeyBody = z
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    scopes: ScopeListSchema.optional(),
+    enabled: z.boolean().optional(),
+    expires_at: ExpiresAtSchema.nullable().optional(),
+    expires_in: ExpiresInSchema.optional(),
+    meta: MetaSchema.optional(),
+  })
+  .refine((body) => Object.values(body).some((value) => value !== undefined), 'Give at least one field to change')
+  .refine((body) => body.expires_at === undefined || body.expires_in === undefined, {
+    message: 'Give expires_at or expires_in, not both',
+    path: ['expires_in'],
+  });
+export type ApiKeyChange = z.output<typeof UpdateApiKeyBody>;
+
+export const ApiKeyParams = z.object({ key_id: z.string().regex(/^key_[0-9A-Z]{26}$/, 'Not a key id') });
+
+export const ListApiKeysQuery = z.object({ limit: limitSchema(100, 100), cursor: CursorSchema.optional() });
+
+export const VerifyApiKeyBody = z.strictObject({
+  key: z.string().min(1).max(512),
+  scope: z.string().regex(scopePattern, 'Scope: 1-64 characters, no spaces').optional(),
+});
+
+export const ApiKeySchema = z.object({
+  key_id: z.string(),
+  name: z.string(),
+  start: z.string(),
+  scopes: z.array(z.string()),
+  created_at: z.string(),
+  created_by: z.string(),
+  expires_at: z.string().nullable(),
+  last_used: z.string().nullable(),
+  enabled: z.boolean(),
+  rate_limit: z.object({ limit: z.number().int(), window_s: z.number().int() }).nullable(),
+  quota: z.object({ remaining: z.number().int() }).passthrough().nullable(),
+  meta: MetaSchema,
+});
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+export const CreatedApiKeySchema = ApiKeySchema.extend({ key_value: z.string() });
+
+export const verifyCodes = ['VALID', 'NOT_FOUND', 'EXPIRED', 'DISABLED', 'FORBIDDEN', 'RATE_LIMITED', 'USAGE_EXCEEDED'] as const;
+
+export const VerificationSchema = z.object({
+  valid: z.boolean(),
+  code: z.enum(verifyCodes),
+  key_id: z.string().nullable(),
+  tenant_id: z.string(),
+  name: z.string().nullable(),
+  scopes: z.array(z.string()),
+  meta: MetaSchema.nullable(),
+  expires_at: z.string().nullable(),
+  enabled: z.boolean().nullable(),
+  ratelimit: z.object({ limit: z.number().int(), remaining: z.number().int(), reset: z.number().int() }).nullable(),
+  quota: z.object({ remaining: z.number().int() }).nullable(),
+});
+export type Verification = z.infer<typeof VerificationSchema>;

@@ -1,0 +1,36 @@
+import { tenantKeys } from '../redis/keys.js';
+import { scripts } from '../redis/scripts.js';
+import { runTenantScript, type Call } from '../redis/tenant-script.js';
+import type { Services } from '../services.js';
+import { decodeApiKey } from './api-keys.js';
+import { checkApiKey } from './key-format.js';
+import { hashApiKey } from './key-hash.js';
+import type { Verification } from './schemas.js';
+
+/**
+ * Verifies a key for the caller's tenant in one Redis round trip (lookup, checks, last_used, audit).
+ * A key whose shape or checksum is wrong is NOT_FOUND without a lookup; a key of another tenant is NOT_FOUND.
+ */
+export async function verifyApiKey(services: Services, call: Call, input: { key: string; scope?: string | undefined }): Promise<Verification> {
+  const keyHash = checkApiKey(input.key) ? hashApiKey(input.key, services.config.apiKeys.pepper) : '';
+  const keys = tenantKeys(call.caller.tenantId);
+  const [code, keyId, ...flat] = await runTenantScript(services, scripts.verifyApiKey, call, {
+    keys: [keys.apiKeyHashes],
+    args: [keyHash, input.scope ?? ''],
+    details: input.scope ? { scope: input.scope } : undefined,
+  });
+  const found = keyId ? decodeApiKey(flat) : null;
+  return {
+    valid: code === 'VALID',
+    code: String(code) as Verification['code'],
+    key_id: found?.key_id ?? null,
+    tenant_id: call.caller.tenantId,
+    name: found?.name ?? null,
+    scopes: found?.scopes ?? [],
+    meta: found?.meta ?? null,
+    expires_at: found?.expires_at ?? null,
+    enabled: found?.enabled ?? null,
+    ratelimit: null,
+    quota: null,
+  };
+}

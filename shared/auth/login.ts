@@ -1,0 +1,83 @@
+import { AppError } from '../errors/app-error.js';
+import { globalKeys, tenantKeys } from '../redis/keys.js';
+import { runScript } from '../redis/run-script.js';
+import { scripts } from '../redis/scripts.js';
+import { recordEvent, type Call } from '../redis/tenant-script.js';
+import type { Services } from '../services.js';
+import type { AccessToken } from './jwt.js';
+import { checkLoginThrottle, clearLoginFailures, countLoginFailure } from './login-throttle.js';
+import { dummyHash, verifyPassword } from './passwords.js';
+import { roles, type Role } from './scopes.js';
+
+export interface LoginInput {
+  username: string;
+  password: string;
+  address: string;
+  requestId: string;
+}
+
+/**
+ * The password grant: throttle, look the user up, check the password (against a dummy hash when the
+ * user is unknown, so timing does not tell), then tenant and user status, then a token.
+ * Outcomes are audited in the user's tenant when the username is known.
+ */
+export async function login(services: Services, input: LoginInput): Promise<AccessToken> {
+  const { username, address } = input;
+  const tenantId = await services.redis.get(globalKeys.username(username));
+  const audit = (outcome: 'success' | 'failure', reason = '') =>
+    tenantId
+      ? recordEvent(services, loginCall(tenantId, username, input.requestId, outcome === 'success'), outcome, reason)
+      : Promise.resolve();
+
+  try {
+    await checkLoginThrottle(services, username, address);
+  } catch (error) {
+    if (error instanceof AppError) await audit('failure', error.code);
+    throw error;
+  }
+
+  const record = tenantId ? await readLoginRecord(services, tenantId, username) : null;
+  const passwordHash = record?.passwordHash ?? (await dummyHash(services.config.passwords.bcryptCost));
+  const matches = await verifyPassword(input.password, passwordHash);
+  if (!record || !matches) {
+    await Promise.all([countLoginFailure(services, username, address), audit('failure', 'invalid_credentials')]);
+    throw new AppError('invalid_credentials', undefined, { headers: { 'www-authenticate': 'Bearer' } });
+  }
+  // Only a caller who knows the password learns that the account or tenant is disabled.
+  if (record.tenantStatus !== 'active') {
+    await audit('failure', 'tenant_disabled');
+    throw new AppError('tenant_disabled');
+  }
+  if (record.disabled) {
+    await audit('failure', 'user_disabled');
+    throw new AppError('user_disabled');
+  }
+  const token = await services.keyring.sign({ username, tenantId: record.tenantId, role: record.role }, services.clock.now());
+  await Promise.all([clearLoginFailures(services, username), audit('success')]);
+  return token;
+}
+
+interface LoginRecord {
+  tenantId: string;
+  tenantStatus: string | null;
+  role: Role;
+  disabled: boolean;
+  passwordHash: string;
+}
+
+async function readLoginRecord(services: Services, tenantId: string, username: string): Promise<LoginRecord | null> {
+  const keys = tenantKeys(tenantId);
+  const reply = (await runScript(services.redis, scripts.readLogin, [keys.tenant, keys.user(username)], [])) as (string | null)[];
+  const [tenantStatus = null, role = null, disabled = null, passwordHash = null] = reply;
+  if (!role || !passwordHash || !(roles as readonly string[]).includes(role)) return null;
+  return { tenantId, tenantStatus, role: role as Role, disabled: disabled === '1', passwordHash };
+}
+
+function loginCall(tenantId: string, username: string, requestId: string, success: boolean): Call {
+  return {
+    caller: { kind: 'trusted', tenantId, actor: { type: 'user', id: username } },
+    action: success ? 'login_success' : 'login_failed',
+    scope: null,
+    requestId,
+  };
+}

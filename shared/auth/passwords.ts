@@ -1,0 +1,32 @@
+import bcrypt from 'bcryptjs';
+import { z } from 'zod';
+
+/** bcrypt reads only the first 72 bytes; longer passwords are refused, never truncated. */
+export const maxPasswordBytes = 72;
+
+export const PasswordSchema = z
+  .string()
+  .min(8, 'Password must be at least 8 characters')
+  .refine((password) => Buffer.byteLength(password, 'utf8') <= maxPasswordBytes, {
+    message: `Password must be at most ${maxPasswordBytes} bytes (bcrypt's limit)`,
+  });
+
+export function hashPassword(password: string, cost: number): Promise<string> {
+  return bcrypt.hash(password, cost);
+}
+
+export function verifyPassword(password: string, hash: string): Promise<boolean> {
+  return bcrypt.compare(password, hash);
+}
+
+const dummyHashes = new Map<number, Promise<string>>();
+
+/** A hash no password matches, checked against when a username is unknown so both paths take as long. */
+export function dummyHash(cost: number): Promise<string> {
+  let hash = dummyHashes.get(cost);
+  if (!hash) {
+    hash = bcrypt.hash(`no such user ${Math.random()}`, cost);
+    dummyHashes.set(cost, hash);
+  }
+  return hash;
+}

@@ -1,0 +1,160 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { loadOrCreateDevSecrets } from './dev-secrets.js';
+import { defaultSecretsDir, withSecretFiles } from './secrets.js';
+
+const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const kib = 1024;
+
+const EnvSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: int(0, 65535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KEYWARD_DATA_DIR: z.string().default('.data'),
+
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(2000),
+
+  JWT_SIGNING_KEYS: z.string().optional(),
+  JWT_ALGORITHM: z.enum(['HS256', 'HS384', 'HS512']).default('HS256'),
+  JWT_ISSUER: z.string().min(1).default('keyward'),
+  JWT_AUDIENCE: z.string().min(1).default('keyward'),
+  ACCESS_TOKEN_TTL_S: int(60, 86_400).default(1800),
+
+  API_KEY_PEPPER: z.string().optional(),
+  API_KEY_DEFAULT_PREFIX: z.string().regex(/^[A-Za-z0-9]{1,16}$/).default('kw'),
+
+  BCRYPT_COST: int(4, 15).default(12),
+  LOGIN_MAX_FAILURES_PER_USER: int(1, 1000).default(10),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 100_000).default(50),
+  LOGIN_THROTTLE_WINDOW_S: int(1, 86_400).default(900),
+
+  BODY_LIMIT_BYTES: int(1 * kib, 64 * kib * kib).default(1024 * kib),
+  DATA_MAX_VALUE_BYTES: int(1, 64 * kib * kib).default(256 * kib),
+  DATA_MAX_METADATA_BYTES: int(16, 64 * kib).default(4 * kib),
+  DATA_MAX_KEYS_PER_TENANT: int(1, 100_000_000).default(100_000),
+
+  AUDIT_INCLUDE_VALUES: flag.default(false),
+  AUDIT_DIR: z.string().optional(),
+
+  TRUSTED_PROXY_HOPS: int(0, 10).default(0),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+});
+
+export interface SigningKey {
+  kid: string;
+  secret: string;
+}
+
+export type Config = ReturnType<typeof toConfig>;
+
+/** Thrown when the configuration cannot be used; its message lists every problem. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface LoadConfigOptions {
+  env?: Record<string, string | undefined>;
+  secretsDir?: string;
+}
+
+/** Reads the environment and mounted secrets once, validates them, and returns the typed config. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const rawEnv = options.env ?? process.env;
+  const env = withSecretFiles(rawEnv, options.secretsDir ?? rawEnv.SECRETS_DIR ?? defaultSecretsDir);
+  const parsed = EnvSchema.safeParse(stripEmpty(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const values = parsed.data;
+  const production = values.NODE_ENV === 'production';
+  const dataDir = resolve(values.KEYWARD_DATA_DIR);
+
+  if (!values.JWT_SIGNING_KEYS || !values.API_KEY_PEPPER) {
+    if (production) {
+      const missing = [
+        !values.JWT_SIGNING_KEYS && 'JWT_SIGNING_KEYS (or secret file jwt-signing-keys)',
+        !values.API_KEY_PEPPER && 'API_KEY_PEPPER (or secret file api-key-pepper)',
+      ].filter(Boolean);
+      throw new ConfigError(`Refusing to start in production without: ${missing.join(', ')}`);
+    }
+    const dev = loadOrCreateDevSecrets(dataDir);
+    values.JWT_SIGNING_KEYS ??= dev.JWT_SIGNING_KEYS;
+    values.API_KEY_PEPPER ??= dev.API_KEY_PEPPER;
+  }
+
+  const signingKeys = parseSigningKeys(values.JWT_SIGNING_KEYS);
+  const minSecretBytes = production ? 32 : 16;
+  const weak = signingKeys.filter((key) => Buffer.byteLength(key.secret) < minSecretBytes).map((key) => key.kid);
+  if (weak.length > 0) throw new ConfigError(`JWT signing keys shorter than ${minSecretBytes} bytes: ${weak.join(', ')}`);
+  if (Buffer.byteLength(values.API_KEY_PEPPER) < minSecretBytes) {
+    throw new ConfigError(`API_KEY_PEPPER must be at least ${minSecretBytes} bytes`);
+  }
+  return toConfig(values, { production, dataDir, signingKeys, pepper: values.API_KEY_PEPPER });
+}
+
+type EnvValues = z.output<typeof EnvSchema>;
+
+function toConfig(values: EnvValues, derived: { production: boolean; dataDir: string; signingKeys: SigningKey[]; pepper: string }) {
+  return {
+    production: derived.production,
+    port: values.PORT,
+    logLevel: values.LOG_LEVEL,
+    dataDir: derived.dataDir,
+    redis: {
+      url: values.REDIS_URL,
+      password: values.REDIS_PASSWORD,
+      commandTimeoutMs: values.REDIS_COMMAND_TIMEOUT_MS,
+    },
+    jwt: {
+      signingKeys: derived.signingKeys,
+      algorithm: values.JWT_ALGORITHM,
+      issuer: values.JWT_ISSUER,
+      audience: values.JWT_AUDIENCE,
+      ttlSeconds: values.ACCESS_TOKEN_TTL_S,
+    },
+    apiKeys: { pepper: derived.pepper, defaultPrefix: values.API_KEY_DEFAULT_PREFIX },
+    passwords: { bcryptCost: values.BCRYPT_COST },
+    login: {
+      maxFailuresPerUser: values.LOGIN_MAX_FAILURES_PER_USER,
+      maxFailuresPerAddress: values.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: values.LOGIN_THROTTLE_WINDOW_S,
+    },
+    limits: {
+      bodyBytes: values.BODY_LIMIT_BYTES,
+      valueBytes: values.DATA_MAX_VALUE_BYTES,
+      metadataBytes: values.DATA_MAX_METADATA_BYTES,
+      keysPerTenant: values.DATA_MAX_KEYS_PER_TENANT,
+    },
+    audit: {
+      includeValues: values.AUDIT_INCLUDE_VALUES,
+      dir: resolve(values.AUDIT_DIR ?? `${derived.dataDir}/audit`),
+    },
+    http: { trustedProxyHops: values.TRUSTED_PROXY_HOPS, shutdownGraceMs: values.SHUTDOWN_GRACE_MS },
+  };
+}
+
+/** `kid:secret,kid:secret`; the first signs, all verify. A bare secret gets the kid `default`. */
+export function parseSigningKeys(text: string): SigningKey[] {
+  const keys = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const colon = entry.indexOf(':');
+      return colon > 0 ? { kid: entry.slice(0, colon), secret: entry.slice(colon + 1) } : { kid: 'default', secret: entry };
+    });
+  if (keys.length === 0) throw new ConfigError('JWT_SIGNING_KEYS is empty');
+  const kids = new Set(keys.map((key) => key.kid));
+  if (kids.size !== keys.length) throw new ConfigError('JWT_SIGNING_KEYS has a repeated kid');
+  return keys;
+}
+
+function stripEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && value !== '') out[name] = value;
+  return out;
+}

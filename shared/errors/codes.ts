@@ -1,0 +1,71 @@
+/** The closed set of machine-readable error codes, each with the one HTTP status it maps to. */
+export const errorStatus = {
+  invalid_json: 400,
+  invalid_path: 400,
+  not_authenticated: 401,
+  invalid_credentials: 401,
+  invalid_token: 401,
+  token_expired: 401,
+  token_revoked: 401,
+  invalid_api_key: 401,
+  api_key_expired: 401,
+  api_key_disabled: 401,
+  insufficient_scope: 403,
+  user_disabled: 403,
+  tenant_disabled: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  already_exists: 409,
+  cannot_modify_self: 409,
+  precondition_failed: 412,
+  body_too_large: 413,
+  value_too_large: 413,
+  unsupported_media_type: 415,
+  validation_error: 422,
+  tenant_key_limit: 422,
+  login_throttled: 429,
+  rate_limited: 429,
+  usage_exceeded: 429,
+  internal_error: 500,
+  redis_unavailable: 503,
+  loki_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorStatus, value);
+}
+
+/** Default human messages; a thrower may give a more specific one. */
+export const defaultDetail: Record<ErrorCode, string> = {
+  invalid_json: 'Request body is not valid JSON',
+  invalid_path: 'Request path is malformed',
+  not_authenticated: 'Not authenticated',
+  invalid_credentials: 'Incorrect username or password',
+  invalid_token: 'Could not validate credentials',
+  token_expired: 'Token has expired',
+  token_revoked: 'Token has been revoked',
+  invalid_api_key: 'Invalid API key',
+  api_key_expired: 'API key has expired',
+  api_key_disabled: 'API key is disabled',
+  insufficient_scope: 'Not enough permissions',
+  user_disabled: 'User is disabled',
+  tenant_disabled: 'Tenant is disabled',
+  not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
+  already_exists: 'Already exists',
+  cannot_modify_self: 'You cannot do this to your own account',
+  precondition_failed: 'Version does not match If-Match',
+  body_too_large: 'Request body is too large',
+  value_too_large: 'Value is too large',
+  unsupported_media_type: 'Unsupported content type; send application/json',
+  validation_error: 'Validation error',
+  tenant_key_limit: 'Tenant has reached its key limit',
+  login_throttled: 'Too many failed login attempts; try again later',
+  rate_limited: 'Rate limit exceeded',
+  usage_exceeded: 'Usage quota exceeded',
+  internal_error: 'Internal server error',
+  redis_unavailable: 'Database unavailable',
+  loki_unavailable: 'Audit log store unavailable',
+};

@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+import cron from 'node-cron';
+import { operationsByFunction } from '../../functions/operations.js';
+import { offloadAudit } from '../audit/offload.js';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { buildOpenApiDocument } from '../openapi/document.js';
+import { exitOnSignal } from '../runtime/serve-function.js';
+import { createHttpServer } from '../runtime/server.js';
+import { createServices } from '../services.js';
+import { createDemoTenantIfEmpty } from './demo-tenant.js';
+import { createGatewayHandler } from './gateway-handler.js';
+import { findRedis, NoRedisError } from './redis-discovery.js';
+
+/** `npm start`: every function in one process on PORT, Redis found or started, the offload on a timer. */
+async function main(): Promise<void> {
+  const dataDir = resolve(process.env.KEYWARD_DATA_DIR ?? '.data');
+  const redis = await findRedis(process.env, dataDir, { start: true });
+  const config = loadConfig({ env: { ...process.env, REDIS_URL: redis.url } });
+  const services = createServices('gateway', config);
+  const operations = Object.values(operationsByFunction).flat();
+  const openApi = buildOpenApiDocument(operations, { version: process.env.npm_package_version ?? '0.0.0' });
+  const http = createHttpServer(createGatewayHandler(operationsByFunction, openApi), services);
+
+  const demo = await createDemoTenantIfEmpty(services);
+  const schedule = process.env.AUDIT_OFFLOAD_SCHEDULE ?? '*/10 * * * * *';
+  const offload = cron.schedule(schedule, async () => {
+    try {
+      const report = await offloadAudit(services);
+      if (report.shipped > 0) services.logger.debug({ offload: report }, 'audit offload run');
+    } catch (error) {
+      services.logger.warn({ err: { message: (error as Error).message } }, 'audit offload failed; retried on the next run');
+    }
+  }, { noOverlap: true });
+
+  const port = await http.listen();
+  const lines = [
+    `keyward gateway on http://127.0.0.1:${port}  (Redis: ${redis.url}, ${redis.how})`,
+    `audit trail: ${config.audit.dir}/<tenant>.jsonl   OpenAPI: http://127.0.0.1:${port}/openapi.json`,
+  ];
+  if (demo) {
+    lines.push(
+      '',
+      'Created the demo tenant. Its admin credentials are shown this once:',
+      `  tenant:   ${demo.tenantId}`,
+      `  username: ${demo.username}`,
+      `  password: ${demo.password}`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  exitOnSignal(services, async () => {
+    await offload.stop();
+    await http.drain();
+    redis.child?.kill('SIGTERM');
+  });
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof NoRedisError) {
+    process.stderr.write(`keyward: ${error.message}\n`);
+  } else {
+    process.stderr.write(`keyward: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { Operation } from '../runtime/operation.js';
+
+type JsonSchema = Record<string, unknown>;
+
+const errorSchema: JsonSchema = {
+  type: 'object',
+  required: ['detail', 'code', 'request_id'],
+  properties: {
+    detail: {
+      oneOf: [
+        { type: 'string' },
+        {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['loc', 'msg', 'type'],
+            properties: { loc: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'integer' }] } }, msg: { type: 'string' }, type: { type: 'string' } },
+          },
+        },
+      ],
+    },
+    code: { type: 'string' },
+    request_id: { type: 'string' },
+  },
+};
+
+/** The OpenAPI 3.1 document, generated from the route table and each operation's zod schemas. */
+export function buildOpenApiDocument(operations: readonly Operation[], info: { version: string }): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const { route, spec } of operations) {
+    if (!route.public) continue;
+    const parameters = [
+      ...parametersOf(spec.params, 'path'),
+      ...parametersOf(spec.query, 'query'),
+    ];
+    const status = String(spec.status ?? 200);
+    const operation: JsonSchema = {
+      operationId: route.id,
+      summary: route.summary,
+      tags: [route.fn],
+      security: route.auth === 'none' ? [] : route.auth === 'user' ? [{ bearer: [] }] : [{ bearer: [] }, { apiKey: [] }],
+      ...(route.scope ? { 'x-required-scope': route.scope } : {}),
+      ...(parameters.length > 0 ? { parameters } : {}),
+      ...(spec.body ? { requestBody: requestBodyOf(spec.body, spec.form === true) } : {}),
+      responses: {
+        [status]: spec.response ? { description: 'Success', content: { 'application/json': { schema: schemaOf(spec.response, 'output') } } } : { description: 'Success' },
+        '4XX': { description: 'Client error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        '5XX': { description: 'A dependency is down', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      },
+    };
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'keyward', version: info.version, description: 'Multi-tenant API key management service' },
+    paths,
+    components: {
+      schemas: { Error: errorSchema },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A JWT from POST /token, or an API key' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
+    },
+  };
+}
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
+  if (!schema) return [];
+  const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    schema: property,
+  }));
+}
+
+function requestBodyOf(schema: z.ZodType, formToo: boolean): JsonSchema {
+  const body = { schema: schemaOf(schema, 'input') };
+  return { required: true, content: { 'application/json': body, ...(formToo ? { 'application/x-www-form-urlencoded': body } : {}) } };
+}

@@ -1,0 +1,42 @@
+/**
+ * Every Redis key keyward uses is built here and nowhere else.
+ *
+ * A tenant's keys all carry the hash tag `{t:<tenant>}`, so on Redis Cluster they share one slot and
+ * one Lua script can touch all of them (operation, principal check and audit append together).
+ * Global keys are few, and each is read alone: tenant list, username claims, API-key hash → tenant,
+ * login-failure counters.
+ */
+export function tenantKeys(tenantId: string) {
+  const prefix = `kw:{t:${tenantId}}:`;
+  return {
+    prefix,
+    tenant: `${prefix}tenant`,
+    audit: `${prefix}audit`,
+    users: `${prefix}users`,
+    user: (username: string) => `${prefix}user:${username}`,
+    revokedToken: (jti: string) => `${prefix}revoked:${jti}`,
+    dataIndex: `${prefix}data-index`,
+    dataExpiry: `${prefix}data-expiry`,
+    dataItemPrefix: `${prefix}data:`,
+    dataItem: (key: string) => `${prefix}data:${key}`,
+    apiKeyIndex: `${prefix}apikeys`,
+    apiKeyHashes: `${prefix}apikey-hashes`,
+    apiKeyPrefix: `${prefix}apikey:`,
+    apiKey: (keyId: string) => `${prefix}apikey:${keyId}`,
+  };
+}
+
+export type TenantKeys = ReturnType<typeof tenantKeys>;
+
+export const globalKeys = {
+  tenants: 'kw:tenants',
+  username: (username: string) => `kw:username:${username}`,
+  apiKeyTenant: (keyHash: string) => `kw:apikey:${keyHash}`,
+  loginFailuresByUser: (username: string) => `kw:login-failures:user:${username}`,
+  loginFailuresByAddress: (address: string) => `kw:login-failures:addr:${address}`,
+};
+
+/** The pattern matching every key of one tenant (for the admin CLI's delete). */
+export function tenantKeyPattern(tenantId: string): string {
+  return `kw:{t:${tenantId}}:*`;
+}

@@ -1,0 +1,97 @@
+import type { z } from 'zod';
+import { authenticate } from '../auth/authenticate.js';
+import { AppError } from '../errors/app-error.js';
+import { recordEvent, type Call } from '../redis/tenant-script.js';
+import { routeById, type RouteId, type RouteSpec } from '../routes.js';
+import type { Services } from '../services.js';
+import { parseInput } from '../validation/parse-input.js';
+import type { FunctionContext } from './context.js';
+import type { FunctionEvent } from './event.js';
+
+type Schema = z.ZodType;
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface OperationInput<P, Q, B, C> {
+  params: Parsed<P>;
+  query: Parsed<Q>;
+  body: Parsed<B>;
+  /** The authenticated call; null only on public routes. */
+  call: C;
+  event: FunctionEvent;
+  services: Services;
+}
+
+export interface OperationSpec<P, Q, B, Public extends boolean> {
+  route: RouteId;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** The success body's schema, for the OpenAPI document. */
+  response?: Schema;
+  /** Status of the success reply, for the OpenAPI document. */
+  status?: number;
+  /** Also take the body form-encoded (OAuth2's password grant); other routes take JSON only. */
+  form?: boolean;
+  handle(input: OperationInput<P, Q, B, Public extends true ? null : Call>, context: FunctionContext): Promise<void>;
+}
+
+export interface Operation {
+  route: RouteSpec;
+  spec: OperationSpec<Schema | undefined, Schema | undefined, Schema | undefined, boolean>;
+  run(event: FunctionEvent, params: Record<string, string>, context: FunctionContext): Promise<void>;
+}
+
+/**
+ * One route's handler: authenticate (local checks; the live ones run in Redis with the operation),
+ * validate path, query and body, then the handler (one call into shared/, then respond).
+ * An authenticated request refused before reaching Redis is audited as a failure of its action.
+ */
+export function defineOperation<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined>(
+  spec: OperationSpec<P, Q, B, false>,
+): Operation {
+  return createOperation(spec as OperationSpec<Schema | undefined, Schema | undefined, Schema | undefined, boolean>);
+}
+
+/** As defineOperation, for a route whose `auth` is none: the handler gets no call. */
+export function definePublicOperation<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined>(
+  spec: OperationSpec<P, Q, B, true>,
+): Operation {
+  return createOperation(spec as OperationSpec<Schema | undefined, Schema | undefined, Schema | undefined, boolean>);
+}
+
+function createOperation(spec: OperationSpec<Schema | undefined, Schema | undefined, Schema | undefined, boolean>): Operation {
+  const route = routeById(spec.route);
+  return {
+    route,
+    spec,
+    async run(event, rawParams, context) {
+      const { services } = context;
+      let call: Call | null = null;
+      if (route.auth !== 'none') {
+        const caller = await authenticate(event, services, route.auth);
+        if (!route.action) throw new Error(`route ${route.id} needs an audit action`);
+        call = { caller, action: route.action, scope: route.scope, requestId: context.requestId };
+      }
+      try {
+        if (!spec.form && isForm(event.headers['content-type'])) throw new AppError('unsupported_media_type');
+        const input = {
+          params: spec.params ? parseInput(spec.params, rawParams, 'path') : undefined,
+          query: spec.query ? parseInput(spec.query, event.query, 'query') : undefined,
+          body: spec.body ? parseInput(spec.body, event.body ?? {}, 'body') : undefined,
+        };
+        await spec.handle({ ...input, call, event, services }, context);
+      } catch (error) {
+        // A refusal found before Redis was reached (validation, limits) is audited here, with the caller's live check.
+        if (call && error instanceof AppError && error.status < 500 && !error.audited) {
+          await recordEvent(services, call, 'failure', error.code);
+          error.audited = true;
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+function isForm(contentType: string | undefined): boolean {
+  return contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded') === true;
+}

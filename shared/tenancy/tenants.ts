@@ -1,0 +1,90 @@
+import { systemCaller } from '../auth/caller.js';
+import type { AuditAction } from '../audit/actions.js';
+import { auditEventHead } from '../audit/event-head.js';
+import { offloadTenant } from '../audit/offload.js';
+import { isoTime } from '../clock.js';
+import { AppError } from '../errors/app-error.js';
+import { globalKeys, tenantKeyPattern, tenantKeys } from '../redis/keys.js';
+import { scanKeys } from '../redis/scan.js';
+import { scripts } from '../redis/scripts.js';
+import { runTenantScript, type Call } from '../redis/tenant-script.js';
+import type { Services } from '../services.js';
+import { createUser } from '../users/users.js';
+import { releaseUsername } from '../users/username-claims.js';
+
+export interface TenantSummary {
+  tenant_id: string;
+  status: 'active' | 'disabled' | 'incomplete';
+  created_at: string | null;
+  users: number;
+  api_keys: number;
+  data_keys: number;
+}
+
+function systemCall(tenantId: string, action: AuditAction): Call {
+  return { caller: systemCaller(tenantId, 'admin-cli'), action, scope: null, requestId: `cli-${Date.now()}` };
+}
+
+/**
+ * Creates a tenant and its first admin, or nothing: a failure at any step undoes the steps before it.
+ * The tenant list entry is written first, so a crash leaves a visible `incomplete` tenant to delete.
+ */
+export async function createTenant(services: Services, tenantId: string, admin: { username: string; password: string }): Promise<void> {
+  if ((await services.redis.sadd(globalKeys.tenants, tenantId)) === 0) throw new AppError('already_exists', `Tenant ${tenantId} exists`);
+  try {
+    await runTenantScript(services, scripts.createTenant, systemCall(tenantId, 'create_tenant'), { args: [tenantId] });
+    await createUser(services, systemCall(tenantId, 'create_user'), { username: admin.username, password: admin.password, role: 'admin' });
+  } catch (error) {
+    await removeTenantKeys(services, tenantId);
+    await services.redis.srem(globalKeys.tenants, tenantId);
+    throw error;
+  }
+}
+
+export async function listTenants(services: Services): Promise<TenantSummary[]> {
+  const ids = (await services.redis.smembers(globalKeys.tenants)).sort();
+  return Promise.all(
+    ids.map(async (tenantId) => {
+      const keys = tenantKeys(tenantId);
+      const [record, users, apiKeys, dataKeys] = await Promise.all([
+        services.redis.hgetall(keys.tenant),
+        services.redis.zcard(keys.users),
+        services.redis.zcard(keys.apiKeyIndex),
+        services.redis.zcard(keys.dataIndex),
+      ]);
+      const status = record.status === 'active' || record.status === 'disabled' ? record.status : 'incomplete';
+      return { tenant_id: tenantId, status, created_at: record.created_at ? isoTime(Number(record.created_at)) : null, users, api_keys: apiKeys, data_keys: dataKeys };
+    }),
+  );
+}
+
+/** A disabled tenant's tokens and keys are refused on their next use, and its users cannot log in. */
+export async function setTenantStatus(services: Services, tenantId: string, status: 'active' | 'disabled'): Promise<void> {
+  const action = status === 'active' ? 'enable_tenant' : 'disable_tenant';
+  await runTenantScript(services, scripts.setTenantStatus, systemCall(tenantId, action), { args: [status] });
+}
+
+/**
+ * Removes every key of a tenant. It is disabled first, its pending audit events are shipped (and a
+ * final `delete_tenant` event stored with them), then its global entries and its keys are removed.
+ */
+export async function deleteTenant(services: Services, tenantId: string): Promise<void> {
+  const listed = (await services.redis.sismember(globalKeys.tenants, tenantId)) === 1;
+  const exists = (await services.redis.exists(tenantKeys(tenantId).tenant)) === 1;
+  if (!listed && !exists) throw new AppError('not_found', `No tenant ${tenantId}`);
+  if (exists) await setTenantStatus(services, tenantId, 'disabled');
+  await offloadTenant(services, tenantId);
+  const now = services.clock.now();
+  const finalEvent = `${auditEventHead(tenantId, `cli-${now}`, now)},"actor":{"type":"system","id":"admin-cli"},"action":"delete_tenant","outcome":"success"}`;
+  await services.auditSink.write(tenantId, [finalEvent]);
+  await removeTenantKeys(services, tenantId);
+  await services.redis.srem(globalKeys.tenants, tenantId);
+}
+
+async function removeTenantKeys(services: Services, tenantId: string): Promise<void> {
+  const keys = tenantKeys(tenantId);
+  const [usernames, keyHashes] = await Promise.all([services.redis.zrange(keys.users, 0, '-1'), services.redis.hkeys(keys.apiKeyHashes)]);
+  await Promise.all(usernames.map((username) => releaseUsername(services, username, tenantId)));
+  await Promise.all(keyHashes.map((hash) => services.redis.del(globalKeys.apiKeyTenant(hash))));
+  for (const key of await scanKeys(services.redis, tenantKeyPattern(tenantId))) await services.redis.unlink(key);
+}
