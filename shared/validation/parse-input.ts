@@ -15,7 +15,8 @@ function toFastApiIssues(issue: z.core.$ZodIssue, source: InputSource): Validati
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({ loc: [...loc, key], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }));
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  // Whatever the expected type (a union for JSON values), an absent field reads as FastAPI's "missing".
+  if (issue.input === undefined) {
     return [{ loc, msg: 'Field required', type: 'missing' }];
   }
   return [{ loc, msg: issue.message, type: issue.code }];
