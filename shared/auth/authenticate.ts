@@ -25,10 +25,9 @@ export async function authenticate(event: FunctionEvent, services: Services, mod
     const claims = await services.keyring.verify(credential, services.clock.now());
     return { kind: 'user', ...claims };
   }
-  if (mode === 'user') throw new AppError('insufficient_scope', 'This route needs a user token, not an API key');
-
   const checked = checkApiKey(credential);
-  if (!checked) throw new AppError('invalid_api_key');
+  if (!checked) throw new AppError(mode === 'user' ? 'invalid_token' : 'invalid_api_key');
+  if (mode === 'user') throw new AppError('insufficient_scope', 'This route needs a user token, not an API key');
   const keyHash = hashApiKey(credential, services.config.apiKeys.pepper);
   const tenantId = await tenantOfKey(services, keyHash);
   if (!tenantId) throw new AppError('invalid_api_key');

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import prelude from './lua/prelude.lua';
 import compareAndDelete from './lua/compare-and-delete.lua';
-import compareAndSet from './lua/compare-and-set.lua';
 import countFailure from './lua/count-failure.lua';
 import createApiKey from './lua/create-api-key.lua';
 import createItem from './lua/create-item.lua';
@@ -21,6 +20,7 @@ import readLogin from './lua/read-login.lua';
 import recordEvent from './lua/record-event.lua';
 import revokeToken from './lua/revoke-token.lua';
 import setTenantStatus from './lua/set-tenant-status.lua';
+import takeOverClaim from './lua/take-over-claim.lua';
 import updateApiKey from './lua/update-api-key.lua';
 import updateItem from './lua/update-item.lua';
 import updateUser from './lua/update-user.lua';
@@ -44,8 +44,8 @@ function tenantScript(name: string, body: string): LuaScript {
 /** Every Lua script keyward runs; the text lives in ./lua, one file each, with its KEYS and ARGV in a header. */
 export const scripts = {
   compareAndDelete: script('compare-and-delete', compareAndDelete),
-  compareAndSet: script('compare-and-set', compareAndSet),
   countFailure: script('count-failure', countFailure),
+  takeOverClaim: script('take-over-claim', takeOverClaim),
   readLogin: script('read-login', readLogin),
   recordEvent: tenantScript('record-event', recordEvent),
   revokeToken: tenantScript('revoke-token', revokeToken),

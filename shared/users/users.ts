@@ -7,7 +7,7 @@ import { scripts } from '../redis/scripts.js';
 import { runTenantScript, type Call } from '../redis/tenant-script.js';
 import type { Services } from '../services.js';
 import type { NewUser, User, UserChange } from './schemas.js';
-import { claimUsername, releaseUsername } from './username-claims.js';
+import { claimUsername, confirmUsername, releaseUsername } from './username-claims.js';
 
 /** The calling user's own record. */
 export async function getMe(services: Services, call: Call): Promise<User> {
@@ -28,8 +28,9 @@ export async function createUser(services: Services, call: Call, user: NewUser):
   const claim = await claimUsername(services, user.username, tenantId);
   if (claim === 'taken') throw new AppError('already_exists', 'Username is taken');
   const keys = tenantKeys(tenantId);
+  let reply: unknown[];
   try {
-    await runTenantScript(services, scripts.createUser, call, {
+    reply = await runTenantScript(services, scripts.createUser, call, {
       keys: [keys.user(user.username), keys.users],
       args: [user.username, user.role, user.full_name ?? '', user.email ?? '', passwordHash],
       details: { username: user.username, role: user.role },
@@ -38,8 +39,8 @@ export async function createUser(services: Services, call: Call, user: NewUser):
     if (claim === 'claimed') await releaseUsername(services, user.username, tenantId);
     throw error;
   }
-  const now = isoTime(services.clock.now());
-  return { username: user.username, tenant_id: tenantId, role: user.role, full_name: user.full_name ?? null, email: user.email ?? null, disabled: false, created_at: now };
+  await confirmUsername(services, user.username);
+  return decodeUser(tenantId, reply);
 }
 
 export async function listUsers(services: Services, call: Call, page: { limit: number; cursor?: string }): Promise<{ users: User[]; nextCursor: string | null }> {
