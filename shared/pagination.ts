@@ -13,9 +13,12 @@ export const CursorSchema = z
 
 export const limitSchema = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
-/** `X-Next-Cursor` and an RFC 8288 `Link` to the next page, when there is one. */
-export function nextPageHeaders(path: string, nextCursor: string | null, limit: number): Record<string, string> {
+/** `X-Next-Cursor` and an RFC 8288 `Link` to the next page (same filters), when there is one. */
+export function nextPageHeaders(path: string, nextCursor: string | null, query: Record<string, string | number | undefined>): Record<string, string> {
   if (nextCursor === null) return {};
   const cursor = encodeCursor(nextCursor);
-  return { 'x-next-cursor': cursor, link: `<${path}?limit=${limit}&cursor=${cursor}>; rel="next"` };
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '' && name !== 'cursor') params.set(name, String(value));
+  params.set('cursor', cursor);
+  return { 'x-next-cursor': cursor, link: `<${path}?${params.toString()}>; rel="next"` };
 }

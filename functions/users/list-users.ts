@@ -10,6 +10,6 @@ export const listUsersOperation = defineOperation({
   response: UserSchema.array(),
   async handle({ query, call, services, event }, context) {
     const page = await listUsers(services, call, query);
-    context.status(200).headers(nextPageHeaders(event.path, page.nextCursor, query.limit)).succeed(page.users);
+    context.status(200).headers(nextPageHeaders(event.path, page.nextCursor, { limit: query.limit })).succeed(page.users);
   },
 });

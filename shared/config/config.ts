@@ -4,7 +4,13 @@ import { loadOrCreateDevSecrets } from './dev-secrets.js';
 import { defaultSecretsDir, withSecretFiles } from './secrets.js';
 
 const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** Decimal digits only: no blanks read as 0, no hex. */
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 const kib = 1024;
 
 const EnvSchema = z.object({

@@ -24,6 +24,23 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
   });
 }
 
+/** Deeper documents are refused before validation, whose recursion would otherwise run out of stack. */
+export const maxJsonDepth = 64;
+
+/** How deeply arrays and objects nest in a parsed JSON value (iterative: any depth is safe to measure). */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > maxJsonDepth) return deepest;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** JSON or form fields by content type; empty is undefined. Malformed JSON is 400, other types 415. */
 export function parseBody(contentType: string | undefined, raw: Buffer | null): unknown {
   if (!raw || raw.length === 0) return undefined;
@@ -32,11 +49,14 @@ export function parseBody(contentType: string | undefined, raw: Buffer | null): 
     return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
   }
   if (type === '' || type === 'application/json' || type.endsWith('+json')) {
+    let parsed: unknown;
     try {
-      return JSON.parse(raw.toString('utf8')) as unknown;
+      parsed = JSON.parse(raw.toString('utf8')) as unknown;
     } catch {
       throw new AppError('invalid_json');
     }
+    if (nestingDepth(parsed) > maxJsonDepth) throw new AppError('invalid_json', `JSON nested deeper than ${maxJsonDepth} levels`);
+    return parsed;
   }
   throw new AppError('unsupported_media_type');
 }

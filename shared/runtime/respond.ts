@@ -88,7 +88,8 @@ function errorResponse(services: Services, error: unknown, requestId: string): R
   const { status, headers, body } = toErrorResponse(known, requestId);
   if (status >= 500) {
     const cause = known instanceof AppError ? known.cause : known;
-    services.logger.error({ request_id: requestId, code: body.code, err: describe(cause) }, 'request failed');
+    // Not under `err`: pino's error serializer would copy every field of a dependency's error.
+    services.logger.error({ request_id: requestId, code: body.code, error: describe(cause) }, 'request failed');
   }
   return { status, headers: { ...headers, 'content-type': jsonType }, body: JSON.stringify(body) };
 }
