@@ -18,11 +18,23 @@ export async function readAuditLogs(services: Services, call: Call, query: Audit
       (query.until === undefined || at <= query.until)
     );
   };
-  const stored = await services.auditSink.readNewest(tenantId, query.limit, (line) => matches(JSON.parse(line) as AuditEvent));
+  const stored = await services.auditSink.readNewest(tenantId, query.limit, (line) => {
+    const event = parseEvent(line);
+    return event !== null && matches(event);
+  });
   // A crash between storing and deleting can leave an event in both places: show it once.
   return [...new Set([...pending, ...stored])]
-    .map((line) => JSON.parse(line) as AuditEvent)
-    .filter(matches)
+    .map(parseEvent)
+    .filter((event): event is AuditEvent => event !== null && matches(event))
     .sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0))
     .slice(0, query.limit);
+}
+
+/** A line torn by a crash mid-write is skipped, not fatal to reading the rest. */
+function parseEvent(line: string): AuditEvent | null {
+  try {
+    return JSON.parse(line) as AuditEvent;
+  } catch {
+    return null;
+  }
 }

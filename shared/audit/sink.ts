@@ -22,7 +22,10 @@ export function createFileSink(dir: string): AuditSink {
     async write(tenantId, events) {
       if (events.length === 0) return;
       await mkdir(dir, { recursive: true });
-      await appendFile(fileOf(tenantId), `${events.join('\n')}\n`, { flush: true });
+      const file = fileOf(tenantId);
+      // After a crash mid-write the file may end in a torn line: start on a fresh one.
+      const separator = (await endsWithNewline(file)) ? '' : '\n';
+      await appendFile(file, `${separator}${events.join('\n')}\n`, { flush: true });
     },
     async readNewest(tenantId, limit, accept) {
       let handle;
@@ -49,4 +52,22 @@ export function createFileSink(dir: string): AuditSink {
       }
     },
   };
+}
+
+async function endsWithNewline(file: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return true;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    await handle.close();
+  }
 }

@@ -28,12 +28,25 @@ const errorSchema: JsonSchema = {
 /** The OpenAPI 3.1 document, generated from the route table and each operation's zod schemas. */
 export function buildOpenApiDocument(operations: readonly Operation[], info: { version: string }): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
+  const components: Record<string, JsonSchema> = { Error: errorSchema };
+  const schemaOf = (schema: z.ZodType, io: 'input' | 'output') => hoistDefinitions(toJsonSchema(schema, io), components);
+  const parametersOf = (schema: z.ZodType | undefined, where: 'path' | 'query' | 'header') => {
+    if (!schema) return [];
+    const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+    return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+      name,
+      in: where,
+      required: where === 'path' || (json.required ?? []).includes(name),
+      schema: property,
+    }));
+  };
+  const requestBodyOf = (schema: z.ZodType, formToo: boolean) => {
+    const body = { schema: schemaOf(schema, 'input') };
+    return { required: true, content: { 'application/json': body, ...(formToo ? { 'application/x-www-form-urlencoded': body } : {}) } };
+  };
   for (const { route, spec } of operations) {
     if (!route.public) continue;
-    const parameters = [
-      ...parametersOf(spec.params, 'path'),
-      ...parametersOf(spec.query, 'query'),
-    ];
+    const parameters = [...parametersOf(spec.params, 'path'), ...parametersOf(spec.query, 'query'), ...parametersOf(spec.headers, 'header')];
     const status = String(spec.status ?? 200);
     const operation: JsonSchema = {
       operationId: route.id,
@@ -56,7 +69,7 @@ export function buildOpenApiDocument(operations: readonly Operation[], info: { v
     info: { title: 'keyward', version: info.version, description: 'Multi-tenant API key management service' },
     paths,
     components: {
-      schemas: { Error: errorSchema },
+      schemas: components,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A JWT from POST /token, or an API key' },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
@@ -65,23 +78,33 @@ export function buildOpenApiDocument(operations: readonly Operation[], info: { v
   };
 }
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
   return rest;
 }
 
-function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
-  if (!schema) return [];
-  const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
-    name,
-    in: where,
-    required: where === 'path' || (json.required ?? []).includes(name),
-    schema: property,
-  }));
-}
+let hoisted = 0;
 
-function requestBodyOf(schema: z.ZodType, formToo: boolean): JsonSchema {
-  const body = { schema: schemaOf(schema, 'input') };
-  return { required: true, content: { 'application/json': body, ...(formToo ? { 'application/x-www-form-urlencoded': body } : {}) } };
+/**
+ * zod puts shared definitions (recursive JSON values) in a local `$defs` that `#/$defs/...`
+ * references resolve against the document root: move them to `components.schemas` and point
+ * the references there.
+ */
+function hoistDefinitions(schema: JsonSchema, components: Record<string, JsonSchema>): JsonSchema {
+  const { $defs: definitions, ...rest } = schema as JsonSchema & { $defs?: Record<string, JsonSchema> };
+  if (!definitions) return rest;
+  const renamed = new Map<string, string>();
+  for (const name of Object.keys(definitions)) renamed.set(`#/$defs/${name}`, `#/components/schemas/Def${(hoisted += 1)}`);
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (node === null || typeof node !== 'object') return node;
+    return Object.fromEntries(
+      Object.entries(node).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' ? (renamed.get(value) ?? value) : rewrite(value)]),
+    );
+  };
+  for (const [name, definition] of Object.entries(definitions)) {
+    const target = renamed.get(`#/$defs/${name}`) ?? '';
+    components[target.slice('#/components/schemas/'.length)] = rewrite(definition) as JsonSchema;
+  }
+  return rewrite(rest) as JsonSchema;
 }

@@ -11,33 +11,36 @@ import type { FunctionEvent } from './event.js';
 type Schema = z.ZodType;
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface OperationInput<P, Q, B, C> {
+export interface OperationInput<P, Q, B, C, H = undefined> {
   params: Parsed<P>;
   query: Parsed<Q>;
   body: Parsed<B>;
+  headers: Parsed<H>;
   /** The authenticated call; null only on public routes. */
   call: C;
   event: FunctionEvent;
   services: Services;
 }
 
-export interface OperationSpec<P, Q, B, Public extends boolean> {
+export interface OperationSpec<P, Q, B, Public extends boolean, H = undefined> {
   route: RouteId;
   params?: P;
   query?: Q;
   body?: B;
+  /** Request headers the operation reads (lower-case names). */
+  headers?: H;
   /** The success body's schema, for the OpenAPI document. */
   response?: Schema;
   /** Status of the success reply, for the OpenAPI document. */
   status?: number;
   /** Also take the body form-encoded (OAuth2's password grant); other routes take JSON only. */
   form?: boolean;
-  handle(input: OperationInput<P, Q, B, Public extends true ? null : Call>, context: FunctionContext): Promise<void>;
+  handle(input: OperationInput<P, Q, B, Public extends true ? null : Call, H>, context: FunctionContext): Promise<void>;
 }
 
 export interface Operation {
   route: RouteSpec;
-  spec: OperationSpec<Schema | undefined, Schema | undefined, Schema | undefined, boolean>;
+  spec: AnySpec;
   run(event: FunctionEvent, params: Record<string, string>, context: FunctionContext): Promise<void>;
 }
 
@@ -46,20 +49,23 @@ export interface Operation {
  * validate path, query and body, then the handler (one call into shared/, then respond).
  * An authenticated request refused before reaching Redis is audited as a failure of its action.
  */
-export function defineOperation<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined>(
-  spec: OperationSpec<P, Q, B, false>,
+type AnySpec = OperationSpec<Schema | undefined, Schema | undefined, Schema | undefined, boolean, Schema | undefined>;
+type Maybe = Schema | undefined;
+
+export function defineOperation<P extends Maybe = undefined, Q extends Maybe = undefined, B extends Maybe = undefined, H extends Maybe = undefined>(
+  spec: OperationSpec<P, Q, B, false, H>,
 ): Operation {
-  return createOperation(spec as OperationSpec<Schema | undefined, Schema | undefined, Schema | undefined, boolean>);
+  return createOperation(spec as AnySpec);
 }
 
 /** As defineOperation, for a route whose `auth` is none: the handler gets no call. */
-export function definePublicOperation<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined>(
-  spec: OperationSpec<P, Q, B, true>,
+export function definePublicOperation<P extends Maybe = undefined, Q extends Maybe = undefined, B extends Maybe = undefined, H extends Maybe = undefined>(
+  spec: OperationSpec<P, Q, B, true, H>,
 ): Operation {
-  return createOperation(spec as OperationSpec<Schema | undefined, Schema | undefined, Schema | undefined, boolean>);
+  return createOperation(spec as AnySpec);
 }
 
-function createOperation(spec: OperationSpec<Schema | undefined, Schema | undefined, Schema | undefined, boolean>): Operation {
+function createOperation(spec: AnySpec): Operation {
   const route = routeById(spec.route);
   return {
     route,
@@ -78,6 +84,7 @@ function createOperation(spec: OperationSpec<Schema | undefined, Schema | undefi
           params: spec.params ? parseInput(spec.params, rawParams, 'path') : undefined,
           query: spec.query ? parseInput(spec.query, event.query, 'query') : undefined,
           body: spec.body ? parseInput(spec.body, event.body ?? {}, 'body') : undefined,
+          headers: spec.headers ? parseInput(spec.headers, event.headers, 'header') : undefined,
         };
         await spec.handle({ ...input, call, event, services }, context);
       } catch (error) {
