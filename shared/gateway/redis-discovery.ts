@@ -22,9 +22,14 @@ const noRedisHelp =
  * private server already started under `<dataDir>/redis`; else (when allowed) a new private
  * `redis-server` keeping its data there.
  */
-export async function findRedis(env: Record<string, string | undefined>, dataDir: string, options: { start: boolean }): Promise<FoundRedis> {
+export async function findRedis(
+  env: Record<string, string | undefined>,
+  dataDir: string,
+  options: { start: boolean; localPort?: number },
+): Promise<FoundRedis> {
   if (env.REDIS_URL) return { url: env.REDIS_URL, how: 'REDIS_URL' };
-  if (await answersPing('127.0.0.1', 6379)) return { url: 'redis://127.0.0.1:6379', how: 'local' };
+  const localPort = options.localPort ?? 6379;
+  if (await answersPing('127.0.0.1', localPort)) return { url: `redis://127.0.0.1:${localPort}`, how: 'local' };
   const dir = join(dataDir, 'redis');
   const urlFile = join(dir, 'url');
   const previous = readText(urlFile);
