@@ -12,6 +12,7 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 const kib = 1024;
+const hostList = /^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/;
 
 const EnvSchema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -20,8 +21,16 @@ const EnvSchema = z.object({
   KEYWARD_DATA_DIR: z.string().default('.data'),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REDIS_SENTINELS: z.string().regex(hostList, 'host:port,host:port,...').optional(),
+  REDIS_MASTER_NAME: z.string().min(1).default('mymaster'),
+  REDIS_CLUSTER_NODES: z.string().regex(hostList, 'host:port,host:port,...').optional(),
+  REDIS_USERNAME: z.string().optional(),
   REDIS_PASSWORD: z.string().optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
+  REDIS_TLS: flag.default(false),
   REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(2000),
+  REDIS_WAIT_REPLICAS: int(0, 10).default(1),
+  REDIS_WAIT_TIMEOUT_MS: int(1, 60_000).default(1000),
 
   JWT_SIGNING_KEYS: z.string().optional(),
   JWT_ALGORITHM: z.enum(['HS256', 'HS384', 'HS512']).default('HS256'),
@@ -48,6 +57,29 @@ const EnvSchema = z.object({
   TRUSTED_PROXY_HOPS: int(0, 10).default(0),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
 });
+
+export interface RedisSettings {
+  mode: 'standalone' | 'sentinel' | 'cluster';
+  url: string | undefined;
+  sentinels: HostPort[];
+  masterName: string;
+  clusterNodes: HostPort[];
+  username: string | undefined;
+  password: string | undefined;
+  sentinelPassword: string | undefined;
+  /** TLS to Redis (and Sentinels) in Sentinel and Cluster modes; standalone takes it from `rediss://`. */
+  tls: boolean;
+  /** The longest a command may wait, queued or sent, before the request fails with 503. */
+  commandTimeoutMs: number;
+  /** Replicas a write that must survive a failover waits for (WAIT), when the master has replicas; 0 turns it off. */
+  waitReplicas: number;
+  waitTimeoutMs: number;
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
 
 export interface SigningKey {
   kid: string;
@@ -76,6 +108,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const values = parsed.data;
+  const modes = [values.REDIS_URL && 'REDIS_URL', values.REDIS_SENTINELS && 'REDIS_SENTINELS', values.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
+  if (modes.length > 1) throw new ConfigError(`Choose one Redis mode; got ${modes.join(' and ')}`);
   const production = values.NODE_ENV === 'production';
   const dataDir = resolve(values.KEYWARD_DATA_DIR);
 
@@ -111,10 +145,19 @@ function toConfig(values: EnvValues, derived: { production: boolean; dataDir: st
     logLevel: values.LOG_LEVEL,
     dataDir: derived.dataDir,
     redis: {
+      mode: values.REDIS_CLUSTER_NODES ? 'cluster' : values.REDIS_SENTINELS ? 'sentinel' : 'standalone',
       url: values.REDIS_URL,
+      sentinels: parseHosts(values.REDIS_SENTINELS),
+      masterName: values.REDIS_MASTER_NAME,
+      clusterNodes: parseHosts(values.REDIS_CLUSTER_NODES),
+      username: values.REDIS_USERNAME,
       password: values.REDIS_PASSWORD,
+      sentinelPassword: values.REDIS_SENTINEL_PASSWORD,
+      tls: values.REDIS_TLS,
       commandTimeoutMs: values.REDIS_COMMAND_TIMEOUT_MS,
-    },
+      waitReplicas: values.REDIS_WAIT_REPLICAS,
+      waitTimeoutMs: values.REDIS_WAIT_TIMEOUT_MS,
+    } as RedisSettings,
     jwt: {
       signingKeys: derived.signingKeys,
       algorithm: values.JWT_ALGORITHM,
@@ -157,6 +200,14 @@ export function parseSigningKeys(text: string): SigningKey[] {
   const kids = new Set(keys.map((key) => key.kid));
   if (kids.size !== keys.length) throw new ConfigError('JWT_SIGNING_KEYS has a repeated kid');
   return keys;
+}
+
+function parseHosts(text: string | undefined): HostPort[] {
+  if (!text) return [];
+  return text.split(',').map((entry) => {
+    const colon = entry.lastIndexOf(':');
+    return { host: entry.slice(0, colon), port: Number(entry.slice(colon + 1)) };
+  });
 }
 
 function stripEmpty(env: Record<string, string | undefined>): Record<string, string> {

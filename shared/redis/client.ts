@@ -1,23 +1,123 @@
-import { Redis, type Cluster } from 'ioredis';
-import type { Config } from '../config/config.js';
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+import type { RedisSettings } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 
 /** The one Redis client of a process; nothing outside this module knows which mode it is in. */
 export type RedisClient = Redis | Cluster;
 
-/** Builds the process's Redis client from the config (standalone `REDIS_URL`). */
-export function createRedisClient(config: Config['redis'], logger: Logger): RedisClient {
-  const url = config.url ?? 'redis://127.0.0.1:6379';
-  const client = new Redis(url, {
-    password: config.password,
+interface ReplicaWatch {
+  count(): number;
+  /** Settles once the first count after connecting is known. */
+  first: Promise<void>;
+}
+
+const replicaWatch = new WeakMap<RedisClient, ReplicaWatch>();
+const replicaRefreshMs = 10_000;
+
+/**
+ * Builds the process's Redis client: standalone (`REDIS_URL`, TLS with `rediss://`), Sentinel
+ * (follows the master through failovers) or Cluster (MOVED/ASK handled by the client).
+ *
+ * During a failover commands wait in the offline queue at most `commandTimeoutMs`, then fail
+ * (the request answers 503). Commands in flight when a connection drops are not silently
+ * re-sent: their outcome is unknown, and the caller retries them idempotently (tenant-script.ts).
+ * A READONLY reply (a demoted master) reconnects and re-sends: the write was refused, so that is safe.
+ */
+export function createRedisClient(settings: RedisSettings, logger: Logger): RedisClient {
+  const common: RedisOptions = {
+    username: settings.username,
+    password: settings.password,
     enableAutoPipelining: true,
-    maxRetriesPerRequest: 2,
-    commandTimeout: config.commandTimeoutMs,
-    connectTimeout: 5000,
+    maxRetriesPerRequest: 3,
+    commandTimeout: settings.commandTimeoutMs,
+    connectTimeout: Math.max(1000, settings.commandTimeoutMs),
+    autoResendUnfulfilledCommands: false,
+    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
     connectionName: 'keyward',
     // RESP2: Lua `false` arrives as null, and replies have one shape whatever the server speaks.
     protocol: 2,
-  });
-  client.on('error', (error: Error) => logger.warn({ err: { message: error.message } }, 'redis connection error'));
+  };
+  let client: RedisClient;
+  if (settings.mode === 'cluster') {
+    const { retryStrategy: _perNode, ...perNode } = common;
+    client = new Cluster(settings.clusterNodes as ClusterNode[], {
+      redisOptions: { ...perNode, ...(settings.tls ? { tls: {} } : {}) },
+      enableAutoPipelining: true,
+      scaleReads: 'master',
+      maxRedirections: 16,
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
+      retryDelayOnTryAgain: 100,
+      slotsRefreshTimeout: 2000,
+      clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 1000),
+    });
+  } else if (settings.mode === 'sentinel') {
+    client = new Redis({
+      ...common,
+      sentinels: settings.sentinels,
+      name: settings.masterName,
+      role: 'master',
+      sentinelPassword: settings.sentinelPassword,
+      failoverDetector: true,
+      sentinelRetryStrategy: (attempt) => Math.min(100 * attempt, 1000),
+      ...(settings.tls ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+    });
+  } else {
+    client = new Redis(settings.url ?? 'redis://127.0.0.1:6379', common);
+  }
+  client.on('error', (error: Error) => logger.warn({ error: { message: error.message } }, 'redis connection error'));
+  watchReplicas(client, settings, logger);
   return client;
+}
+
+/** How many replicas a durable write should WAIT for now: 0 when waiting is off or the master has none. */
+export function replicasToWait(client: RedisClient): number {
+  return replicaWatch.get(client)?.count() ?? 0;
+}
+
+/** Resolves once the client is connected and knows its replicas (or rejects after `timeoutMs`). */
+export async function redisReady(client: RedisClient, timeoutMs: number): Promise<void> {
+  await connected(client, timeoutMs);
+  await replicaWatch.get(client)?.first;
+}
+
+function connected(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      reject(new Error(`Redis not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('ready', onReady);
+  });
+}
+
+function watchReplicas(client: RedisClient, settings: RedisSettings, logger: Logger): void {
+  if (settings.waitReplicas === 0) return;
+  if (client instanceof Cluster) {
+    replicaWatch.set(client, { count: () => (client.nodes('slave').length > 0 ? settings.waitReplicas : 0), first: Promise.resolve() });
+    return;
+  }
+  let replicas = 0;
+  let markFirst: () => void = () => undefined;
+  const first = new Promise<void>((resolve) => (markFirst = resolve));
+  const refresh = () => {
+    if (client.status !== 'ready') return;
+    client.info('replication').then(
+      (info) => {
+        replicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+        markFirst();
+      },
+      (error: Error) => logger.debug({ error: { message: error.message } }, 'replica count not refreshed'),
+    );
+  };
+  client.on('ready', refresh);
+  const timer = setInterval(refresh, replicaRefreshMs).unref();
+  client.once('end', () => clearInterval(timer));
+  replicaWatch.set(client, { count: () => Math.min(replicas, settings.waitReplicas), first });
 }

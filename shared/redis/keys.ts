@@ -15,6 +15,7 @@ export function tenantKeys(tenantId: string) {
     users: `${prefix}users`,
     user: (username: string) => `${prefix}user:${username}`,
     revokedToken: (jti: string) => `${prefix}revoked:${jti}`,
+    operation: (operationId: string) => `${prefix}op:${operationId}`,
     dataIndex: `${prefix}data-index`,
     dataExpiry: `${prefix}data-expiry`,
     dataItemPrefix: `${prefix}data:`,

@@ -30,16 +30,23 @@ export interface LuaScript {
   name: string;
   source: string;
   sha: string;
+  /** Changes data that must survive a failover: runs with an operation marker and waits for a replica. */
+  durable: boolean;
 }
 
-function script(name: string, source: string): LuaScript {
-  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
+function script(name: string, source: string, durable = false): LuaScript {
+  return { name, source, sha: createHash('sha1').update(source).digest('hex'), durable };
 }
 
-/** A script that shares the tenant layout of KEYS and ARGV, with the guard and audit helpers prepended. */
-function tenantScript(name: string, body: string): LuaScript {
-  return script(name, `${prelude}\n${body}`);
+/**
+ * A script that shares the tenant layout of KEYS and ARGV: the prelude (guard, audit, operation
+ * marker) first, then the script's own body as `main()`, whose reply `finish()` records.
+ */
+function tenantScript(name: string, body: string, durable = false): LuaScript {
+  return script(name, `${prelude}\nlocal function main()\n${body}\nend\nreturn finish(main())\n`, durable);
 }
+
+const write = true;
 
 /** Every Lua script keyward runs; the text lives in ./lua, one file each, with its KEYS and ARGV in a header. */
 export const scripts = {
@@ -48,24 +55,24 @@ export const scripts = {
   takeOverClaim: script('take-over-claim', takeOverClaim),
   readLogin: script('read-login', readLogin),
   recordEvent: tenantScript('record-event', recordEvent),
-  revokeToken: tenantScript('revoke-token', revokeToken),
-  createTenant: tenantScript('create-tenant', createTenant),
-  setTenantStatus: tenantScript('set-tenant-status', setTenantStatus),
-  createUser: tenantScript('create-user', createUser),
+  revokeToken: tenantScript('revoke-token', revokeToken, write),
+  createTenant: tenantScript('create-tenant', createTenant, write),
+  setTenantStatus: tenantScript('set-tenant-status', setTenantStatus, write),
+  createUser: tenantScript('create-user', createUser, write),
   getUser: tenantScript('get-user', getUser),
   listUsers: tenantScript('list-users', listUsers),
-  updateUser: tenantScript('update-user', updateUser),
-  deleteUser: tenantScript('delete-user', deleteUser),
-  createItem: tenantScript('create-item', createItem),
+  updateUser: tenantScript('update-user', updateUser, write),
+  deleteUser: tenantScript('delete-user', deleteUser, write),
+  createItem: tenantScript('create-item', createItem, write),
   getItem: tenantScript('get-item', getItem),
-  updateItem: tenantScript('update-item', updateItem),
-  deleteItem: tenantScript('delete-item', deleteItem),
+  updateItem: tenantScript('update-item', updateItem, write),
+  deleteItem: tenantScript('delete-item', deleteItem, write),
   listItems: tenantScript('list-items', listItems),
-  createApiKey: tenantScript('create-api-key', createApiKey),
+  createApiKey: tenantScript('create-api-key', createApiKey, write),
   getApiKey: tenantScript('get-api-key', getApiKey),
   listApiKeys: tenantScript('list-api-keys', listApiKeys),
-  updateApiKey: tenantScript('update-api-key', updateApiKey),
-  deleteApiKey: tenantScript('delete-api-key', deleteApiKey),
+  updateApiKey: tenantScript('update-api-key', updateApiKey, write),
+  deleteApiKey: tenantScript('delete-api-key', deleteApiKey, write),
   verifyApiKey: tenantScript('verify-api-key', verifyApiKey),
   readAudit: tenantScript('read-audit', readAudit),
 } as const;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { actorOf, type Caller } from '../auth/caller.js';
 import { scopesOfRole, type Scope } from '../auth/scopes.js';
 import type { AuditAction } from '../audit/actions.js';
@@ -6,7 +7,9 @@ import { AppError } from '../errors/app-error.js';
 import { isErrorCode } from '../errors/codes.js';
 import type { Services } from '../services.js';
 import { tenantKeys } from './keys.js';
-import { runScript } from './run-script.js';
+import { replicasToWait } from './client.js';
+import { isRedisUnavailable } from './errors.js';
+import { runScript, runScriptAndWait, UnconfirmedWriteError } from './run-script.js';
 import { scripts, type LuaScript } from './scripts.js';
 
 /** One authenticated operation: who calls, what it is audited as, and the scope it needs. */
@@ -24,49 +27,19 @@ export interface ScriptInput {
   details?: AuditDetails;
 }
 
+/** How long a durable write's reply is kept for its retries. */
+const operationMarkerMs = 120_000;
+
 /**
  * Runs a tenant script: the caller's live check, the operation and its audit event in one round trip.
  * Returns the reply after its leading 'ok'; any other leading code is thrown as that AppError.
+ *
+ * A durable write also waits for a replica (pipelined WAIT) and carries an operation marker: when its
+ * outcome is unknown (connection lost, timeout, failover, no replica confirmation) it is tried again
+ * within the command timeout, and a first attempt that was applied answers instead of applying twice.
  */
 export async function runTenantScript(services: Services, script: LuaScript, call: Call, input: ScriptInput = {}): Promise<unknown[]> {
-  const { caller } = call;
-  const keys = tenantKeys(caller.tenantId);
-  const now = services.clock.now();
-  const actor = actorOf(caller);
-  let principal = keys.tenant;
-  let marker = keys.tenant;
-  let mode = 'none';
-  let proof = '';
-  let roleScopes = '';
-  if (caller.kind === 'user') {
-    mode = 'user';
-    principal = keys.user(caller.username);
-    marker = keys.revokedToken(caller.jti);
-    proof = caller.role;
-    roleScopes = scopesOfRole(caller.role).join(' ');
-  } else if (caller.kind === 'api_key') {
-    mode = 'api_key';
-    principal = keys.apiKeyHashes;
-    proof = caller.keyHash;
-  }
-  const reply = await runScript(
-    services.redis,
-    script,
-    [keys.tenant, principal, marker, keys.audit, ...(input.keys ?? [])],
-    [
-      mode,
-      proof,
-      roleScopes,
-      call.scope ?? '',
-      now,
-      auditEventHead(caller.tenantId, call.requestId, now, input.details),
-      call.action,
-      keys.apiKeyPrefix,
-      actor.type,
-      actor.id,
-      ...(input.args ?? []),
-    ],
-  );
+  const reply = script.durable ? await runDurably(services, script, call, input) : await runOnce(services, script, call, input, null);
   if (!Array.isArray(reply) || reply.length === 0) throw new Error(`script ${script.name} gave no reply`);
   const [status, ...rest] = reply as unknown[];
   if (status === 'ok') return rest;
@@ -76,6 +49,77 @@ export async function runTenantScript(services: Services, script: LuaScript, cal
     throw error;
   }
   throw new Error(`script ${script.name} replied ${String(status)}`);
+}
+
+async function runDurably(services: Services, script: LuaScript, call: Call, input: ScriptInput): Promise<unknown> {
+  const operationId = randomUUID();
+  const budgetMs = services.config.redis.commandTimeoutMs;
+  const started = Date.now();
+  let delayMs = 50;
+  let outcomeUnknown = false;
+  for (;;) {
+    try {
+      return await runOnce(services, script, call, input, operationId);
+    } catch (error) {
+      if (!isRedisUnavailable(error) && !(error instanceof UnconfirmedWriteError)) throw error;
+      outcomeUnknown ||= mayHaveApplied(error);
+      if (Date.now() - started + delayMs >= budgetMs) {
+        const detail = outcomeUnknown ? 'Database unavailable; the change may or may not have been applied' : undefined;
+        throw new AppError('redis_unavailable', detail, { cause: error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      delayMs = Math.min(delayMs * 2, 500);
+    }
+  }
+}
+
+/** Refusals before execution (never sent, read-only replica, loading) leave nothing applied. */
+function mayHaveApplied(error: unknown): boolean {
+  if (error instanceof UnconfirmedWriteError) return true;
+  const message = error instanceof Error ? error.message : '';
+  const neverApplied = ['READONLY', 'LOADING', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', "Stream isn't writeable", 'max retries per request'];
+  return !neverApplied.some((text) => message.includes(text)) && !(error instanceof Error && error.name === 'MaxRetriesPerRequestError');
+}
+
+async function runOnce(services: Services, script: LuaScript, call: Call, input: ScriptInput, operationId: string | null): Promise<unknown> {
+  const { caller } = call;
+  const keys = tenantKeys(caller.tenantId);
+  const now = services.clock.now();
+  const actor = actorOf(caller);
+  let principal = keys.tenant;
+  let revokedMarker = keys.tenant;
+  let mode = 'none';
+  let proof = '';
+  let roleScopes = '';
+  if (caller.kind === 'user') {
+    mode = 'user';
+    principal = keys.user(caller.username);
+    revokedMarker = keys.revokedToken(caller.jti);
+    proof = caller.role;
+    roleScopes = scopesOfRole(caller.role).join(' ');
+  } else if (caller.kind === 'api_key') {
+    mode = 'api_key';
+    principal = keys.apiKeyHashes;
+    proof = caller.keyHash;
+  }
+  const scriptKeys = [keys.tenant, principal, revokedMarker, keys.audit, operationId ? keys.operation(operationId) : keys.tenant, ...(input.keys ?? [])];
+  const scriptArgs = [
+    mode,
+    proof,
+    roleScopes,
+    call.scope ?? '',
+    now,
+    auditEventHead(caller.tenantId, call.requestId, now, input.details),
+    call.action,
+    keys.apiKeyPrefix,
+    actor.type,
+    actor.id,
+    operationId ? operationMarkerMs : '',
+    ...(input.args ?? []),
+  ];
+  if (!operationId) return runScript(services.redis, script, scriptKeys, scriptArgs);
+  const wait = { replicas: replicasToWait(services.redis), timeoutMs: services.config.redis.waitTimeoutMs };
+  return runScriptAndWait(services.redis, script, scriptKeys, scriptArgs, wait);
 }
 
 /** Records an outcome decided outside Redis (validation failure, malformed key, login) with the caller's live check. */

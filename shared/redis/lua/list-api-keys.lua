@@ -1,12 +1,12 @@
 -- list-api-keys: one page of the tenant's key records in id (= creation time) order.
--- KEYS[5] tenant key list (lex zset of ids)
--- ARGV[11] cursor: last id of the previous page, '' for the first   ARGV[12] page size
+-- KEYS[6] tenant key list (lex zset of ids)
+-- ARGV[12] cursor: last id of the previous page, '' for the first   ARGV[13] page size
 -- Returns {'ok', next_cursor or '', {field, value, ...}, ...} | {denial}.
 local scopes, denial = guard()
 if denial then return { denial } end
-local min = ARGV[11] ~= '' and ('(' .. ARGV[11]) or '-'
-local limit = tonumber(ARGV[12])
-local ids = redis.call('ZRANGEBYLEX', KEYS[5], min, '+', 'LIMIT', 0, limit + 1)
+local min = ARGV[12] ~= '' and ('(' .. ARGV[12]) or '-'
+local limit = tonumber(ARGV[13])
+local ids = redis.call('ZRANGEBYLEX', KEYS[6], min, '+', 'LIMIT', 0, limit + 1)
 local next_cursor = ''
 if #ids > limit then
   ids[limit + 1] = nil

@@ -1,13 +1,13 @@
 -- list-users: one page of the tenant's users in username order.
--- KEYS[5] tenant user index (lex zset)
--- ARGV[11] cursor: last username of the previous page, '' for the first   ARGV[12] page size
--- ARGV[13] key prefix of user hashes (read inside the tenant's slot)
+-- KEYS[6] tenant user index (lex zset)
+-- ARGV[12] cursor: last username of the previous page, '' for the first   ARGV[13] page size
+-- ARGV[14] key prefix of user hashes (read inside the tenant's slot)
 -- Returns {'ok', next_cursor or '', {username, role, full_name, email, disabled, created_at, updated_at}, ...} | {denial}.
 local scopes, denial = guard()
 if denial then return { denial } end
-local min = ARGV[11] ~= '' and ('(' .. ARGV[11]) or '-'
-local limit = tonumber(ARGV[12])
-local names = redis.call('ZRANGEBYLEX', KEYS[5], min, '+', 'LIMIT', 0, limit + 1)
+local min = ARGV[12] ~= '' and ('(' .. ARGV[12]) or '-'
+local limit = tonumber(ARGV[13])
+local names = redis.call('ZRANGEBYLEX', KEYS[6], min, '+', 'LIMIT', 0, limit + 1)
 local next_cursor = ''
 if #names > limit then
   names[limit + 1] = nil
@@ -15,7 +15,7 @@ if #names > limit then
 end
 local reply = { 'ok', next_cursor }
 for _, name in ipairs(names) do
-  reply[#reply + 1] = redis.call('HMGET', ARGV[13] .. name, 'username', 'role', 'full_name', 'email', 'disabled', 'created_at', 'updated_at')
+  reply[#reply + 1] = redis.call('HMGET', ARGV[14] .. name, 'username', 'role', 'full_name', 'email', 'disabled', 'created_at', 'updated_at')
 end
 audit(ARGV[7], 'success')
 return reply

@@ -1,9 +1,9 @@
 -- read-audit: the newest events still waiting in the tenant's audit stream, then audits the read itself.
--- KEYS: the shared layout.   ARGV[11] how many at most
+-- KEYS: the shared layout.   ARGV[12] how many at most
 -- Returns {'ok', event JSON, ...} newest first | {denial}.
 local scopes, denial = guard()
 if denial then return { denial } end
-local entries = redis.call('XREVRANGE', KEYS[4], '+', '-', 'COUNT', ARGV[11])
+local entries = redis.call('XREVRANGE', KEYS[4], '+', '-', 'COUNT', ARGV[12])
 local reply = { 'ok' }
 for _, entry in ipairs(entries) do
   local fields = entry[2]
