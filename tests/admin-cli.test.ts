@@ -425,13 +425,14 @@ describe('admin cli: the real process', () => {
     expect(run.err).toMatch(/usage/i);
   });
 
-  it('creates a tenant against REDIS_URL and prints JSON', async () => {
+  it('creates a tenant against the configured Redis and prints JSON', async () => {
     const tenantId = uniqueName('proc');
     const env = testEnv();
+    const redisSettings = Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('REDIS_')));
     const run = await runAdmin(['tenants', 'create', tenantId, '--json'], {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
-      REDIS_URL: env.REDIS_URL,
+      ...redisSettings,
       JWT_SIGNING_KEYS: env.JWT_SIGNING_KEYS,
       API_KEY_PEPPER: env.API_KEY_PEPPER,
       KEYWARD_DATA_DIR: env.KEYWARD_DATA_DIR,

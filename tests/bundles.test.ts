@@ -37,7 +37,7 @@ function productionEnv(port: number, extra: Record<string, string | undefined> =
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     PORT: String(port),
-    REDIS_URL: inject('redisUrl'),
+    ...inject('redisEnv'),
     NODE_ENV: 'production',
     JWT_SIGNING_KEYS: jwtKeys,
     API_KEY_PEPPER: pepper,

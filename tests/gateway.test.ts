@@ -17,16 +17,21 @@ describe('gateway: finding Redis (SPEC §2)', () => {
   };
   afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
+  it('takes Sentinels or cluster nodes when they are set, without probing', async () => {
+    expect((await findRedis({ REDIS_SENTINELS: 'h:1,h:2' }, tempDir(), { start: true })).how).toBe('configured');
+    expect((await findRedis({ REDIS_CLUSTER_NODES: 'h:1' }, tempDir(), { start: true })).env).toEqual({});
+  });
+
   it('takes REDIS_URL when it is set, without probing', async () => {
     const found = await findRedis({ REDIS_URL: 'redis://example:1' }, tempDir(), { start: true });
-    expect(found).toEqual({ url: 'redis://example:1', how: 'REDIS_URL' });
+    expect(found).toEqual({ url: 'redis://example:1', env: {}, how: 'configured' });
   });
 
   it('takes the local server when it answers', async () => {
     const local = await startRedisServer();
     try {
       const found = await findRedis({}, tempDir(), { start: true, localPort: local.port });
-      expect(found).toEqual({ url: local.url, how: 'local' });
+      expect(found).toEqual({ url: local.url, env: { REDIS_URL: local.url }, how: 'local' });
     } finally {
       await local.stop();
     }
@@ -42,7 +47,7 @@ describe('gateway: finding Redis (SPEC §2)', () => {
       const port = Number(new URL(started.url).port);
       expect(await answersPing('127.0.0.1', port)).toBe(true);
       const again = await findRedis({}, dataDir, { start: false, localPort: closedPort });
-      expect(again).toEqual({ url: started.url, how: 'private' });
+      expect(again).toEqual({ url: started.url, env: { REDIS_URL: started.url }, how: 'private' });
     } finally {
       started.child?.kill('SIGTERM');
     }

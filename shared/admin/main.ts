@@ -10,7 +10,7 @@ async function main(): Promise<number> {
   const io = { out: (text: string) => process.stdout.write(text), err: (text: string) => process.stderr.write(text) };
   return runCli(process.argv.slice(2), io, async (work) => {
     const redis = await findRedis(process.env, resolve(process.env.KEYWARD_DATA_DIR ?? '.data'), { start: false });
-    const config = loadConfig({ env: { ...process.env, REDIS_URL: redis.url } });
+    const config = loadConfig({ env: { ...process.env, ...redis.env } });
     const logger = createLogger({ level: 'warn', name: 'admin-cli' });
     const services = createServices('admin-cli', config, { logger });
     try {

@@ -28,7 +28,7 @@ const EnvSchema = z.object({
   REDIS_PASSWORD: z.string().optional(),
   REDIS_SENTINEL_PASSWORD: z.string().optional(),
   REDIS_TLS: flag.default(false),
-  REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(2000),
+  REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(1000),
   REDIS_WAIT_REPLICAS: int(0, 10).default(1),
   REDIS_WAIT_TIMEOUT_MS: int(1, 60_000).default(1000),
 

@@ -13,7 +13,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly detail: string | ValidationIssue[];
   readonly headers: Record<string, string>;
-  /** Below 500 the detail is safe to show to the client. */
+  /** Below 500 the detail is shown to the client; a 5xx shows it only when the thrower says it is ours to show. */
   readonly expose: boolean;
   /** Set once the failure has its audit event (the Lua script that found it wrote one). */
   audited = false;
@@ -21,7 +21,7 @@ export class AppError extends Error {
   constructor(
     code: ErrorCode,
     detail?: string | ValidationIssue[],
-    options: { headers?: Record<string, string>; cause?: unknown } = {},
+    options: { headers?: Record<string, string>; cause?: unknown; expose?: boolean } = {},
   ) {
     const text = detail ?? defaultDetail[code];
     super(typeof text === 'string' ? text : defaultDetail[code], { cause: options.cause });
@@ -30,7 +30,7 @@ export class AppError extends Error {
     this.status = errorStatus[code];
     this.detail = text;
     this.headers = options.headers ?? {};
-    this.expose = this.status < 500;
+    this.expose = this.status < 500 || options.expose === true;
   }
 }
 

@@ -15,7 +15,7 @@ import { findRedis, NoRedisError } from './redis-discovery.js';
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.KEYWARD_DATA_DIR ?? '.data');
   const redis = await findRedis(process.env, dataDir, { start: true });
-  const config = loadConfig({ env: { ...process.env, REDIS_URL: redis.url } });
+  const config = loadConfig({ env: { ...process.env, ...redis.env } });
   const services = createServices('gateway', config);
   const operations = Object.values(operationsByFunction).flat();
   const openApi = buildOpenApiDocument(operations, { version: process.env.npm_package_version ?? '0.0.0' });

@@ -4,8 +4,11 @@ import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 
 export interface FoundRedis {
+  /** What to show: the URL, or the Sentinels or cluster nodes configured. */
   url: string;
-  how: 'REDIS_URL' | 'local' | 'private';
+  /** Environment to add to the process's own: REDIS_URL when the Redis was found rather than configured. */
+  env: Record<string, string>;
+  how: 'configured' | 'local' | 'private';
   /** Set when this process started the server; stop it on exit. */
   child?: ChildProcess;
 }
@@ -18,7 +21,7 @@ const noRedisHelp =
   'No Redis found. Set REDIS_URL, run one on 127.0.0.1:6379, or install redis-server (Debian/Ubuntu: apt-get install redis-server) so keyward can start its own.';
 
 /**
- * Redis for local runs (SPEC §2): REDIS_URL if set; else 127.0.0.1:6379 if it answers; else a
+ * Redis for local runs (SPEC §2): REDIS_URL (or Sentinels, or cluster nodes) if set; else 127.0.0.1:6379 if it answers; else a
  * private server already started under `<dataDir>/redis`; else (when allowed) a new private
  * `redis-server` keeping its data there.
  */
@@ -27,15 +30,17 @@ export async function findRedis(
   dataDir: string,
   options: { start: boolean; localPort?: number },
 ): Promise<FoundRedis> {
-  if (env.REDIS_URL) return { url: env.REDIS_URL, how: 'REDIS_URL' };
+  const configured = env.REDIS_URL ?? (env.REDIS_SENTINELS && `sentinels ${env.REDIS_SENTINELS}`) ?? (env.REDIS_CLUSTER_NODES && `cluster ${env.REDIS_CLUSTER_NODES}`);
+  if (configured) return { url: configured, env: {}, how: 'configured' };
   const localPort = options.localPort ?? 6379;
-  if (await answersPing('127.0.0.1', localPort)) return { url: `redis://127.0.0.1:${localPort}`, how: 'local' };
+  const found = (url: string, how: 'local' | 'private', child?: ChildProcess): FoundRedis => ({ url, env: { REDIS_URL: url }, how, ...(child ? { child } : {}) });
+  if (await answersPing('127.0.0.1', localPort)) return found(`redis://127.0.0.1:${localPort}`, 'local');
   const dir = join(dataDir, 'redis');
   const urlFile = join(dir, 'url');
   const previous = readText(urlFile);
   if (previous) {
     const { hostname, port } = new URL(previous);
-    if (await answersPing(hostname, Number(port))) return { url: previous, how: 'private' };
+    if (await answersPing(hostname, Number(port))) return found(previous, 'private');
   }
   if (!options.start) throw new NoRedisError(noRedisHelp);
   mkdirSync(dir, { recursive: true });
@@ -52,7 +57,7 @@ export async function findRedis(
     if (await answersPing('127.0.0.1', port)) {
       const url = `redis://127.0.0.1:${port}`;
       writeFileSync(urlFile, url);
-      return { url, how: 'private', child };
+      return found(url, 'private', child);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -53,7 +53,8 @@ export async function runTenantScript(services: Services, script: LuaScript, cal
 
 async function runDurably(services: Services, script: LuaScript, call: Call, input: ScriptInput): Promise<unknown> {
   const operationId = randomUUID();
-  const budgetMs = services.config.redis.commandTimeoutMs;
+  // Tries start within twice the command timeout; each may take one timeout: a write answers within three.
+  const budgetMs = 2 * services.config.redis.commandTimeoutMs;
   const started = Date.now();
   let delayMs = 50;
   let outcomeUnknown = false;
@@ -65,7 +66,7 @@ async function runDurably(services: Services, script: LuaScript, call: Call, inp
       outcomeUnknown ||= mayHaveApplied(error);
       if (Date.now() - started + delayMs >= budgetMs) {
         const detail = outcomeUnknown ? 'Database unavailable; the change may or may not have been applied' : undefined;
-        throw new AppError('redis_unavailable', detail, { cause: error });
+        throw new AppError('redis_unavailable', detail, { cause: error, expose: detail !== undefined });
       }
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       delayMs = Math.min(delayMs * 2, 500);

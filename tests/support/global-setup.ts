@@ -1,20 +1,31 @@
 import type { TestProject } from 'vitest/node';
-import { startRedisServer, type RedisProcess } from './redis-server.js';
+import { startCluster, startSentinelSet, startStandalone, type RedisEnv, type Topology } from './redis-topologies.js';
 
-let redis: RedisProcess | undefined;
+let topology: Topology | undefined;
 
-/** One real Redis for the run; every test works in tenants of its own. */
+/**
+ * One real Redis topology per test project, named after the mode it runs in: standalone, sentinel
+ * (master, two replicas, three Sentinels) or cluster (three masters, three replicas). Every test
+ * works in tenants of its own.
+ */
 export async function setup(project: TestProject): Promise<void> {
-  redis = await startRedisServer();
-  project.provide('redisUrl', redis.url);
+  const mode = project.name || 'standalone';
+  topology = mode === 'sentinel' ? await startSentinelSet() : mode === 'cluster' ? await startCluster() : await startStandalone();
+  project.provide('redisEnv', topology.env);
+  project.provide('redisUrl', topology.url);
+  project.provide('redisMode', mode);
 }
 
 export async function teardown(): Promise<void> {
-  await redis?.stop();
+  await topology?.stop();
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The environment that points keyward at the run's Redis (REDIS_URL, or REDIS_SENTINELS, or REDIS_CLUSTER_NODES). */
+    redisEnv: RedisEnv;
+    /** A direct URL to the master (or one cluster node), for tests that talk to a server itself. */
     redisUrl: string;
+    redisMode: string;
   }
 }

@@ -47,9 +47,11 @@ export const testPassword = 'correct horse battery staple';
 /** The environment a test app runs with: the run's Redis, fixed secrets, cheap bcrypt. */
 export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-test-'));
+  // A test that names its own Redis gets only that one.
+  const ownRedis = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'].some((name) => name in extra);
   return {
     NODE_ENV: 'test',
-    REDIS_URL: inject('redisUrl'),
+    ...(ownRedis ? {} : inject('redisEnv')),
     JWT_SIGNING_KEYS: 'test-1:0123456789abcdef0123456789abcdef',
     API_KEY_PEPPER: 'pepper-0123456789abcdef0123456789',
     BCRYPT_COST: '4',
