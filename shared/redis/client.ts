@@ -100,7 +100,9 @@ function connected(client: RedisClient, timeoutMs: number): Promise<void> {
 function watchReplicas(client: RedisClient, settings: RedisSettings, logger: Logger): void {
   if (settings.waitReplicas === 0) return;
   if (client instanceof Cluster) {
-    replicaWatch.set(client, { count: () => (client.nodes('slave').length > 0 ? settings.waitReplicas : 0), first: Promise.resolve() });
+    // The slot table lists each slot's master, then its replicas (known even though reads never go to them).
+    const hasReplicas = () => client.slots.some((owners) => owners.length > 1);
+    replicaWatch.set(client, { count: () => (hasReplicas() ? settings.waitReplicas : 0), first: Promise.resolve() });
     return;
   }
   let replicas = 0;

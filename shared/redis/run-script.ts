@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import type { RedisClient } from './client.js';
 import type { LuaScript } from './scripts.js';
 
@@ -14,6 +15,14 @@ export async function runScript(redis: RedisClient, script: LuaScript, keys: str
 /** A write applied on the master that not enough replicas confirmed in time: it could be lost in a failover. */
 export class UnconfirmedWriteError extends Error {
   override name = 'UnconfirmedWriteError';
+}
+
+/**
+ * A pipelined write sent to a node that no longer (MOVED) or not yet (ASK) serves its slot: nothing
+ * was applied. ioredis follows redirects for single commands, not for a pipeline whose WAIT succeeded.
+ */
+export class RedirectedWriteError extends Error {
+  override name = 'RedirectedWriteError';
 }
 
 /**
@@ -35,6 +44,10 @@ export async function runScriptAndWait(
   let results = await send('evalsha');
   if (isNoScript(results?.[0]?.[0])) results = await send('eval');
   const [[scriptError, reply] = [], [waitError, confirmed] = []] = results ?? [];
+  if (scriptError && /^(MOVED|ASK) /.test(scriptError.message)) {
+    if (redis instanceof Cluster) redis.refreshSlotsCache();
+    throw new RedirectedWriteError(scriptError.message);
+  }
   if (scriptError) throw scriptError;
   if (waitError) throw waitError;
   if (Number(confirmed) < wait.replicas) throw new UnconfirmedWriteError(`${String(confirmed)} of ${wait.replicas} replicas confirmed the write`);

@@ -9,7 +9,7 @@ import type { Services } from '../services.js';
 import { tenantKeys } from './keys.js';
 import { replicasToWait } from './client.js';
 import { isRedisUnavailable } from './errors.js';
-import { runScript, runScriptAndWait, UnconfirmedWriteError } from './run-script.js';
+import { RedirectedWriteError, runScript, runScriptAndWait, UnconfirmedWriteError } from './run-script.js';
 import { scripts, type LuaScript } from './scripts.js';
 
 /** One authenticated operation: who calls, what it is audited as, and the scope it needs. */
@@ -62,7 +62,8 @@ async function runDurably(services: Services, script: LuaScript, call: Call, inp
     try {
       return await runOnce(services, script, call, input, operationId);
     } catch (error) {
-      if (!isRedisUnavailable(error) && !(error instanceof UnconfirmedWriteError)) throw error;
+      const retriable = isRedisUnavailable(error) || error instanceof UnconfirmedWriteError || error instanceof RedirectedWriteError;
+      if (!retriable) throw error;
       outcomeUnknown ||= mayHaveApplied(error);
       if (Date.now() - started + delayMs >= budgetMs) {
         const detail = outcomeUnknown ? 'Database unavailable; the change may or may not have been applied' : undefined;
@@ -74,9 +75,10 @@ async function runDurably(services: Services, script: LuaScript, call: Call, inp
   }
 }
 
-/** Refusals before execution (never sent, read-only replica, loading) leave nothing applied. */
+/** Refusals before execution (never sent, redirected, read-only replica, loading) leave nothing applied. */
 function mayHaveApplied(error: unknown): boolean {
   if (error instanceof UnconfirmedWriteError) return true;
+  if (error instanceof RedirectedWriteError) return false;
   const message = error instanceof Error ? error.message : '';
   const neverApplied = ['READONLY', 'LOADING', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', "Stream isn't writeable", 'max retries per request'];
   return !neverApplied.some((text) => message.includes(text)) && !(error instanceof Error && error.name === 'MaxRetriesPerRequestError');

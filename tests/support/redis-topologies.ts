@@ -122,10 +122,11 @@ export async function startCluster(): Promise<ClusterSet> {
     const states = await Promise.all(ports.map((port) => info(port, 'cluster').then(() => command(port, ['CLUSTER', 'INFO']))));
     return states.every((state) => String(state).includes('cluster_state:ok') && String(state).includes('cluster_slots_ok:16384'));
   }, 'cluster state ok');
+  // CLUSTER SLOTS lists a replica only once it is synced and healthy: wait for all three.
   await waitFor(async () => {
-    const lines = String(await command(ports[0] ?? 0, ['CLUSTER', 'NODES'])).trim().split('\n');
-    return lines.filter((line) => line.includes('slave')).length === 3 && lines.every((line) => line.includes('connected'));
-  }, 'replicas assigned');
+    const ranges = (await command(ports[0] ?? 0, ['CLUSTER', 'SLOTS'])) as unknown[][];
+    return ranges.length === 3 && ranges.every((range) => range.length === 4);
+  }, 'replicas serving their slots', 30_000);
   return {
     env: { REDIS_CLUSTER_NODES: ports.map((port) => `127.0.0.1:${port}`).join(',') },
     url: nodes[0]?.url ?? '',
