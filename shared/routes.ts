@@ -49,6 +49,7 @@ export const routes = [
   { id: 'verifyApiKey', fn: 'api-keys', method: 'POST', path: '/api-keys/verify', auth: 'any', scope: 'keys:verify', action: 'verify_api_key', public: true, summary: 'Verify an API key' },
   { id: 'getApiKey', fn: 'api-keys', method: 'GET', path: '/api-keys/{key_id}', auth: 'any', scope: 'keys:read', action: 'get_api_key', public: true, summary: "One API key's record" },
   { id: 'updateApiKey', fn: 'api-keys', method: 'PATCH', path: '/api-keys/{key_id}', auth: 'any', scope: 'keys:write', action: 'update_api_key', public: true, summary: 'Change an API key' },
+  { id: 'rotateApiKey', fn: 'api-keys', method: 'POST', path: '/api-keys/{key_id}/rotate', auth: 'any', scope: 'keys:write', action: 'rotate_api_key', public: true, summary: 'Give an API key a new secret (the old one works for a grace period)' },
   { id: 'deleteApiKey', fn: 'api-keys', method: 'DELETE', path: '/api-keys/{key_id}', auth: 'any', scope: 'keys:write', action: 'delete_api_key', public: true, summary: 'Revoke and delete an API key' },
 
   { id: 'listAuditLogs', fn: 'audit', method: 'GET', path: '/audit-logs', auth: 'any', scope: 'audit:read', action: 'read_audit_logs', public: true, summary: "The tenant's audit events, newest first" },

@@ -10,14 +10,16 @@ import type { ErrorCode } from '../shared/errors/codes.js';
 import { tenantKeyPattern, tenantKeys } from '../shared/redis/keys.js';
 import { runScript } from '../shared/redis/run-script.js';
 import { scanKeys } from '../shared/redis/scan.js';
-import { scripts, type LuaScript } from '../shared/redis/scripts.js';
+import { prelude, scripts, type LuaScript } from '../shared/redis/scripts.js';
 import { runTenantScript, type Call } from '../shared/redis/tenant-script.js';
 import { setTenantStatus } from '../shared/tenancy/tenants.js';
 import { addApiKey, addUser, createTestApp, newTenant, pendingEvents, uniqueName, type TestApp, type TestTenant } from './support/harness.js';
 
 const luaDir = join(import.meta.dirname, '..', 'shared', 'redis', 'lua');
 const luaFiles = readdirSync(luaDir).filter((name) => name.endsWith('.lua')).sort();
-const preludeText = readFileSync(join(luaDir, 'prelude.lua'), 'utf8');
+const libFiles = readdirSync(join(luaDir, 'lib')).filter((name) => name.endsWith('.lua')).sort();
+/** The Lua library every tenant script opens with (lib/*.lua, layout first). */
+const preludeText = prelude;
 const allScripts: LuaScript[] = Object.values(scripts);
 
 let app: TestApp;
@@ -68,6 +70,11 @@ describe('lua scripts: registry', () => {
     }
     expect(allScripts).toHaveLength(files.length);
     expect(new Set(allScripts.map((script) => script.sha)).size).toBe(allScripts.length);
+  });
+
+  it('builds the prelude from every lib/ file, the layout (with the shared KEYS and ARGV) first', () => {
+    for (const file of libFiles) expect(preludeText, file).toContain(readFileSync(join(luaDir, 'lib', file), 'utf8'));
+    expect(preludeText.startsWith(readFileSync(join(luaDir, 'lib', 'layout.lua'), 'utf8'))).toBe(true);
   });
 
   it('gives the prelude a header naming the shared KEYS and ARGV', () => {

@@ -3,6 +3,7 @@ import { createApiKeyOperation } from './create-api-key.js';
 import { deleteApiKeyOperation } from './delete-api-key.js';
 import { getApiKeyOperation } from './get-api-key.js';
 import { listApiKeysOperation } from './list-api-keys.js';
+import { rotateApiKeyOperation } from './rotate-api-key.js';
 import { updateApiKeyOperation } from './update-api-key.js';
 import { verifyApiKeyOperation } from './verify-api-key.js';
 
@@ -13,6 +14,7 @@ export const apiKeysOperations = [
   getApiKeyOperation,
   updateApiKeyOperation,
   deleteApiKeyOperation,
+  rotateApiKeyOperation,
 ];
 
 export const handler = createFunctionHandler(apiKeysOperations);

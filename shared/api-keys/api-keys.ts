@@ -10,6 +10,9 @@ import { generateApiKey } from './key-format.js';
 import { hashApiKey } from './key-hash.js';
 import type { ApiKey, ApiKeyChange, NewApiKey } from './schemas.js';
 
+type RateLimit = NonNullable<NewApiKey['rate_limit']>;
+type Quota = NonNullable<NewApiKey['quota']>;
+
 /**
  * Issues a key. Its secret is returned here once; Redis holds only its HMAC and `start`.
  * The record is written in the tenant first, then the global hash → tenant entry that key
@@ -24,7 +27,19 @@ export async function createApiKey(services: Services, call: Call, input: NewApi
   const keys = tenantKeys(call.caller.tenantId);
   const reply = await runTenantScript(services, scripts.createApiKey, call, {
     keys: [keys.apiKey(keyId), keys.apiKeyHashes, keys.apiKeyIndex],
-    args: [keyId, keyHash, input.name, start, input.scopes.join(' '), heldScopes(input.scopes), expiresAt ?? '', JSON.stringify(input.meta), ''],
+    args: [
+      keyId,
+      keyHash,
+      input.name,
+      start,
+      input.scopes.join(' '),
+      heldScopes(input.scopes),
+      expiresAt ?? '',
+      JSON.stringify(input.meta),
+      '',
+      ...rateLimitFields(input.rate_limit),
+      ...quotaFields(input.quota, now),
+    ],
     details: { key_id: keyId, name: input.name },
   });
   try {
@@ -66,6 +81,8 @@ export async function updateApiKey(services: Services, call: Call, keyId: string
   if (change.scopes !== undefined) fields.push('scopes', change.scopes.join(' '));
   if (change.enabled !== undefined) fields.push('enabled', change.enabled ? '1' : '0');
   if (change.meta !== undefined) fields.push('meta', JSON.stringify(change.meta));
+  if (change.rate_limit !== undefined) fields.push(...rateLimitFields(change.rate_limit ?? undefined, true));
+  if (change.quota !== undefined) fields.push(...quotaFields(change.quota ?? undefined, services.clock.now(), true));
   if (change.expires_at !== undefined || change.expires_in !== undefined) {
     fields.push('expires_at', String(expiryOf(change.expires_at ?? undefined, change.expires_in, services.clock.now()) ?? ''));
   }
@@ -73,17 +90,75 @@ export async function updateApiKey(services: Services, call: Call, keyId: string
   const reply = await runTenantScript(services, scripts.updateApiKey, call, {
     keys: [keys.apiKey(keyId)],
     args: [keyId, change.scopes ? heldScopes(change.scopes) : '', ...fields],
-    details: { fields: fields.filter((_, i) => i % 2 === 0) },
+    details: { fields: changedNames(change) },
   });
   return decodeApiKey(reply);
+}
+
+/**
+ * Gives the key a new secret, returned once. The old secret keeps working for `gracePeriodS`
+ * seconds (0: it stops now); the record keeps its id, scopes, limits and history.
+ */
+export async function rotateApiKey(services: Services, call: Call, keyId: string, gracePeriodS: number): Promise<ApiKey & { key_value: string }> {
+  const now = services.clock.now();
+  const keys = tenantKeys(call.caller.tenantId);
+  const prefix = (await services.redis.hget(keys.apiKey(keyId), 'start'))?.split('_').slice(0, -1).join('_') || services.config.apiKeys.defaultPrefix;
+  const { key, start } = generateApiKey(prefix);
+  const keyHash = hashApiKey(key, services.config.apiKeys.pepper);
+  const graceEnds = gracePeriodS > 0 ? now + gracePeriodS * 1000 : '';
+  const [dropped, ...record] = await runTenantScript(services, scripts.rotateApiKey, call, {
+    keys: [keys.apiKey(keyId), keys.apiKeyHashes],
+    args: [keyId, keyHash, start, graceEnds],
+    details: { key_id: keyId, grace_period_s: gracePeriodS },
+  });
+  await services.redis.set(globalKeys.apiKeyTenant(keyHash), call.caller.tenantId);
+  const previous = decodeRecord(record).get('previous') ?? '';
+  const graceHash = graceEnds === '' ? undefined : /([0-9a-f]+):\d+$/.exec(previous)?.[1];
+  // The old secret's global entry lapses with its grace period; secrets past theirs go now.
+  if (graceHash) await services.redis.pexpireat(globalKeys.apiKeyTenant(graceHash), Number(graceEnds));
+  await dropGlobalEntries(services, String(dropped));
+  return { ...decodeApiKey(record), key_value: key };
 }
 
 /** Deletes a key: the next request with it fails, on every replica (the check runs in Redis). */
 export async function deleteApiKey(services: Services, call: Call, keyId: string): Promise<void> {
   const keys = tenantKeys(call.caller.tenantId);
-  const [keyHash] = await runTenantScript(services, scripts.deleteApiKey, call, { keys: [keys.apiKey(keyId), keys.apiKeyHashes, keys.apiKeyIndex], args: [keyId] });
-  await services.redis.del(globalKeys.apiKeyTenant(String(keyHash)));
-  services.keyTenants.delete(String(keyHash));
+  const [hashes] = await runTenantScript(services, scripts.deleteApiKey, call, { keys: [keys.apiKey(keyId), keys.apiKeyHashes, keys.apiKeyIndex], args: [keyId] });
+  await dropGlobalEntries(services, String(hashes));
+}
+
+/** Removes the global hash → tenant entries of secrets that no longer work (space-separated hashes). */
+async function dropGlobalEntries(services: Services, hashes: string): Promise<void> {
+  for (const hash of hashes.split(' ').filter(Boolean)) {
+    await services.redis.del(globalKeys.apiKeyTenant(hash));
+    services.keyTenants.delete(hash);
+  }
+}
+
+function rateLimitFields(limit: RateLimit | undefined, clearing = false): string[] {
+  if (limit) return ['rl_limit', String(limit.limit), 'rl_window_ms', String(limit.window_s * 1000)];
+  return clearing ? ['rl_limit', '', 'rl_window_ms', ''] : [];
+}
+
+/** A quota starts its refill period at `now`. */
+function quotaFields(quota: Quota | undefined, now: number, clearing = false): string[] {
+  if (!quota) return clearing ? ['quota_remaining', '', 'quota_refill_amount', '', 'quota_refill_interval', '', 'quota_refilled_at', ''] : [];
+  return [
+    'quota_remaining',
+    String(quota.remaining),
+    'quota_refill_amount',
+    quota.refill ? String(quota.refill.amount) : '',
+    'quota_refill_interval',
+    quota.refill?.interval ?? '',
+    'quota_refilled_at',
+    String(now),
+  ];
+}
+
+function changedNames(change: ApiKeyChange): string[] {
+  return Object.entries(change)
+    .filter(([, value]) => value !== undefined)
+    .map(([name]) => (name === 'expires_in' ? 'expires_at' : name));
 }
 
 /** The built-in scopes in a list: a key may hold only those its creator holds (custom scopes are free). */
@@ -98,11 +173,17 @@ function expiryOf(expiresAt: number | undefined, expiresIn: number | undefined, 
   return expiresAt;
 }
 
-/** A record from HGETALL's flat field, value list; the hash never leaves this function. */
-export function decodeApiKey(flat: unknown[]): ApiKey {
+function decodeRecord(flat: unknown[]): Map<string, string> {
   const record = new Map<string, string>();
   for (let i = 0; i + 1 < flat.length; i += 2) record.set(String(flat[i]), String(flat[i + 1]));
+  return record;
+}
+
+/** A record from HGETALL's flat field, value list; hashes never leave this function. */
+export function decodeApiKey(flat: unknown[]): ApiKey {
+  const record = decodeRecord(flat);
   const field = (name: string) => record.get(name) ?? '';
+  const number = (name: string) => Number(field(name));
   const time = (name: string) => (field(name) === '' ? null : isoTime(Number(field(name))));
   const json = (name: string) => (field(name) === '' ? null : (JSON.parse(field(name)) as unknown));
   return {
@@ -115,8 +196,14 @@ export function decodeApiKey(flat: unknown[]): ApiKey {
     expires_at: time('expires_at'),
     last_used: time('last_used'),
     enabled: field('enabled') === '1',
-    rate_limit: json('rate_limit') as ApiKey['rate_limit'],
-    quota: json('quota') as ApiKey['quota'],
+    rate_limit: field('rl_limit') === '' ? null : { limit: number('rl_limit'), window_s: number('rl_window_ms') / 1000 },
+    quota:
+      field('quota_remaining') === ''
+        ? null
+        : {
+            remaining: number('quota_remaining'),
+            refill: field('quota_refill_amount') === '' ? null : { amount: number('quota_refill_amount'), interval: field('quota_refill_interval') as 'daily' | 'monthly' },
+          },
     meta: (json('meta') ?? {}) as ApiKey['meta'],
   };
 }

@@ -13,6 +13,23 @@ const ExpiresAtSchema = z.iso.datetime({ offset: true }).transform((text) => Dat
 /** Seconds from now, up to ten years. */
 const ExpiresInSchema = z.number().int().min(1).max(315_360_000);
 
+/** At most `limit` uses in any window of `window_s` seconds (a sliding window log: exact). */
+export const RateLimitSchema = z.strictObject({
+  limit: z.number().int().min(1).max(100_000),
+  window_s: z.number().int().min(1).max(86_400),
+});
+
+/** Uses left; with `refill`, reset to `amount` every day or calendar month from the last refill. */
+export const QuotaSchema = z.strictObject({
+  remaining: z.number().int().min(0).max(1_000_000_000_000),
+  refill: z
+    .strictObject({
+      amount: z.number().int().min(1).max(1_000_000_000_000),
+      interval: z.enum(['daily', 'monthly']),
+    })
+    .optional(),
+});
+
 export const CreateApiKeyBody = z
   .strictObject({
     name: z.string().min(1).max(200),
@@ -20,6 +37,8 @@ export const CreateApiKeyBody = z
     expires_at: ExpiresAtSchema.optional(),
     expires_in: ExpiresInSchema.optional(),
     meta: MetaSchema.default({}),
+    rate_limit: RateLimitSchema.optional(),
+    quota: QuotaSchema.optional(),
     prefix: z.string().regex(keyPrefixPattern, 'Prefix: up to 3 parts of 1-16 letters or digits joined by _').optional(),
   })
   .refine((body) => body.expires_at === undefined || body.expires_in === undefined, {
@@ -36,6 +55,10 @@ export const UpdateApiKeyBody = z
     expires_at: ExpiresAtSchema.nullable().optional(),
     expires_in: ExpiresInSchema.optional(),
     meta: MetaSchema.optional(),
+    /** null removes the limit. */
+    rate_limit: RateLimitSchema.nullable().optional(),
+    /** null removes the quota; a new quota starts its refill period now. */
+    quota: QuotaSchema.nullable().optional(),
   })
   .refine((body) => Object.values(body).some((value) => value !== undefined), 'Give at least one field to change')
   .refine((body) => body.expires_at === undefined || body.expires_in === undefined, {
@@ -45,6 +68,11 @@ export const UpdateApiKeyBody = z
 export type ApiKeyChange = z.output<typeof UpdateApiKeyBody>;
 
 export const ApiKeyParams = z.object({ key_id: z.string().regex(/^key_[0-9A-Z]{26}$/, 'Not a key id') });
+
+export const RotateApiKeyBody = z.strictObject({
+  /** How long the old secret keeps working, seconds; 0 (the default) ends it now. Up to 30 days. */
+  grace_period_s: z.number().int().min(0).max(2_592_000).default(0),
+});
 
 export const ListApiKeysQuery = z.object({ limit: limitSchema(100, 100), cursor: CursorSchema.optional() });
 
@@ -64,7 +92,12 @@ export const ApiKeySchema = z.object({
   last_used: z.string().nullable(),
   enabled: z.boolean(),
   rate_limit: z.object({ limit: z.number().int(), window_s: z.number().int() }).nullable(),
-  quota: z.object({ remaining: z.number().int() }).passthrough().nullable(),
+  quota: z
+    .object({
+      remaining: z.number().int(),
+      refill: z.object({ amount: z.number().int(), interval: z.enum(['daily', 'monthly']) }).nullable(),
+    })
+    .nullable(),
   meta: MetaSchema,
 });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
@@ -83,6 +116,7 @@ export const VerificationSchema = z.object({
   meta: MetaSchema.nullable(),
   expires_at: z.string().nullable(),
   enabled: z.boolean().nullable(),
+  /** `reset`: when the oldest use in the window leaves it, ms since the epoch. Null for a key without a rate limit. */
   ratelimit: z.object({ limit: z.number().int(), remaining: z.number().int(), reset: z.number().int() }).nullable(),
   quota: z.object({ remaining: z.number().int() }).nullable(),
 });

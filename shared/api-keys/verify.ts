@@ -8,13 +8,14 @@ import { hashApiKey } from './key-hash.js';
 import type { Verification } from './schemas.js';
 
 /**
- * Verifies a key for the caller's tenant in one Redis round trip (lookup, checks, last_used, audit).
+ * Verifies a key for the caller's tenant in one Redis round trip (lookup, checks, rate limit, quota,
+ * last_used, audit). A VALID verification is one use of the key.
  * A key whose shape or checksum is wrong is NOT_FOUND without a lookup; a key of another tenant is NOT_FOUND.
  */
 export async function verifyApiKey(services: Services, call: Call, input: { key: string; scope?: string | undefined }): Promise<Verification> {
   const keyHash = checkApiKey(input.key) ? hashApiKey(input.key, services.config.apiKeys.pepper) : '';
   const keys = tenantKeys(call.caller.tenantId);
-  const [code, keyId, ...flat] = await runTenantScript(services, scripts.verifyApiKey, call, {
+  const [code, keyId, rateLimit, rateRemaining, rateReset, quotaRemaining, ...flat] = await runTenantScript(services, scripts.verifyApiKey, call, {
     keys: [keys.apiKeyHashes],
     args: [keyHash, input.scope ?? ''],
     details: input.scope ? { scope: input.scope } : undefined,
@@ -30,7 +31,7 @@ export async function verifyApiKey(services: Services, call: Call, input: { key:
     meta: found?.meta ?? null,
     expires_at: found?.expires_at ?? null,
     enabled: found?.enabled ?? null,
-    ratelimit: null,
-    quota: null,
+    ratelimit: rateLimit === null || rateLimit === '' ? null : { limit: Number(rateLimit), remaining: Number(rateRemaining), reset: Number(rateReset) },
+    quota: quotaRemaining === null || quotaRemaining === '' ? null : { remaining: Number(quotaRemaining) },
   };
 }

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import prelude from './lua/prelude.lua';
+import apiKeysLib from './lua/lib/api-keys.lua';
+import auditLib from './lua/lib/audit.lua';
+import calendarLib from './lua/lib/calendar.lua';
+import guardLib from './lua/lib/guard.lua';
+import layoutLib from './lua/lib/layout.lua';
+import scopesLib from './lua/lib/scopes.lua';
 import compareAndDelete from './lua/compare-and-delete.lua';
 import countFailure from './lua/count-failure.lua';
 import createApiKey from './lua/create-api-key.lua';
@@ -17,6 +22,7 @@ import listItems from './lua/list-items.lua';
 import listUsers from './lua/list-users.lua';
 import readAudit from './lua/read-audit.lua';
 import readLogin from './lua/read-login.lua';
+import rotateApiKey from './lua/rotate-api-key.lua';
 import recordEvent from './lua/record-event.lua';
 import revokeToken from './lua/revoke-token.lua';
 import setTenantStatus from './lua/set-tenant-status.lua';
@@ -38,9 +44,13 @@ function script(name: string, source: string, durable = false): LuaScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex'), durable };
 }
 
+/** The Lua library before every tenant script, in dependency order (each part uses those before it). */
+export const prelude = [layoutLib, auditLib, scopesLib, calendarLib, apiKeysLib, guardLib].join('\n');
+
 /**
- * A script that shares the tenant layout of KEYS and ARGV: the prelude (guard, audit, operation
- * marker) first, then the script's own body as `main()`, whose reply `finish()` records.
+ * A script that shares the tenant layout of KEYS and ARGV: the prelude (layout and operation
+ * marker, audit, scopes, calendar, API-key use, guard) first, then the script's own body as
+ * `main()`, whose reply `finish()` records.
  */
 function tenantScript(name: string, body: string, durable = false): LuaScript {
   return script(name, `${prelude}\nlocal function main()\n${body}\nend\nreturn finish(main())\n`, durable);
@@ -73,6 +83,7 @@ export const scripts = {
   listApiKeys: tenantScript('list-api-keys', listApiKeys),
   updateApiKey: tenantScript('update-api-key', updateApiKey, write),
   deleteApiKey: tenantScript('delete-api-key', deleteApiKey, write),
+  rotateApiKey: tenantScript('rotate-api-key', rotateApiKey, write),
   verifyApiKey: tenantScript('verify-api-key', verifyApiKey),
   readAudit: tenantScript('read-audit', readAudit),
 } as const;

@@ -44,11 +44,17 @@ export async function runTenantScript(services: Services, script: LuaScript, cal
   const [status, ...rest] = reply as unknown[];
   if (status === 'ok') return rest;
   if (isErrorCode(status)) {
-    const error = new AppError(status);
+    const error = new AppError(status, undefined, { headers: status === 'rate_limited' ? rateLimitHeaders(rest, services.clock.now()) : {} });
     error.audited = true;
     throw error;
   }
   throw new Error(`script ${script.name} replied ${String(status)}`);
+}
+
+/** The guard's rate-limit denial carries limit, remaining and the reset time (ms): the 429's headers. */
+function rateLimitHeaders([limit, remaining, resetMs]: unknown[], now: number): Record<string, string> {
+  const seconds = String(Math.max(1, Math.ceil((Number(resetMs) - now) / 1000)));
+  return { 'ratelimit-limit': String(limit), 'ratelimit-remaining': String(remaining), 'ratelimit-reset': seconds, 'retry-after': seconds };
 }
 
 async function runDurably(services: Services, script: LuaScript, call: Call, input: ScriptInput): Promise<unknown> {

@@ -4,7 +4,7 @@
 -- ARGV[15] expiry, ms since the epoch, '' for none   ARGV[16] the tenant's key limit
 -- Returns {'ok', created_at, version} | {'already_exists'} | {'tenant_key_limit'} | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 local key = ARGV[12]
 if redis.call('EXISTS', KEYS[6]) == 1 then
   audit(ARGV[7], 'failure', 'already_exists')

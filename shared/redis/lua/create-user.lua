@@ -3,7 +3,7 @@
 -- ARGV[12] username   ARGV[13] role   ARGV[14] full name   ARGV[15] email   ARGV[16] bcrypt hash
 -- Returns {'ok', username, role, full_name, email, disabled, created_at, updated_at} | {'already_exists'} | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 if redis.call('EXISTS', KEYS[6]) == 1 then
   audit(ARGV[7], 'failure', 'already_exists')
   return { 'already_exists' }

@@ -3,7 +3,7 @@
 -- ARGV[12] key
 -- Returns {'ok'} | {'not_found'} | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 local expiry_member = redis.call('HGET', KEYS[6], 'expiry_member')
 if redis.call('DEL', KEYS[6]) == 0 then
   audit(ARGV[7], 'failure', 'not_found')

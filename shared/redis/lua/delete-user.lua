@@ -3,7 +3,7 @@
 -- ARGV[12] username
 -- Returns {'ok'} | {'not_found'} | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 if redis.call('DEL', KEYS[6]) == 0 then
   audit(ARGV[7], 'failure', 'not_found')
   return { 'not_found' }

@@ -2,7 +2,7 @@
 -- KEYS[6] item hash
 -- Returns {'ok', value, metadata, created_at, updated_at, version, pttl} | {'not_found'} | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 local item = redis.call('HMGET', KEYS[6], 'value', 'metadata', 'created_at', 'updated_at', 'version')
 if not item[1] then
   audit(ARGV[7], 'failure', 'not_found')

@@ -2,7 +2,7 @@
 -- KEYS[6] user hash
 -- Returns {'ok', username, role, full_name, email, disabled, created_at, updated_at} | {'not_found'} | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 local user = redis.call('HMGET', KEYS[6], 'username', 'role', 'full_name', 'email', 'disabled', 'created_at', 'updated_at')
 if not user[1] then
   audit(ARGV[7], 'failure', 'not_found')

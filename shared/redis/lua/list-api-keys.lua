@@ -1,9 +1,9 @@
--- list-api-keys: one page of the tenant's key records in id (= creation time) order.
+-- list-api-keys: one page of the tenant's key records in id (= creation time) order (due quota refills applied).
 -- KEYS[6] tenant key list (lex zset of ids)
 -- ARGV[12] cursor: last id of the previous page, '' for the first   ARGV[13] page size
 -- Returns {'ok', next_cursor or '', {field, value, ...}, ...} | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 local min = ARGV[12] ~= '' and ('(' .. ARGV[12]) or '-'
 local limit = tonumber(ARGV[13])
 local ids = redis.call('ZRANGEBYLEX', KEYS[6], min, '+', 'LIMIT', 0, limit + 1)
@@ -13,6 +13,9 @@ if #ids > limit then
   next_cursor = ids[limit]
 end
 local reply = { 'ok', next_cursor }
-for _, id in ipairs(ids) do reply[#reply + 1] = redis.call('HGETALL', ARGV[8] .. id) end
+for _, id in ipairs(ids) do
+  refreshed_quota(ARGV[8] .. id)
+  reply[#reply + 1] = redis.call('HGETALL', ARGV[8] .. id)
+end
 audit(ARGV[7], 'success')
 return reply

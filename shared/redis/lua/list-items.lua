@@ -5,7 +5,7 @@
 -- Returns {'ok', next_cursor or '', key1, key2, ...} | {denial}.
 -- Expired items whose index entry is not yet reaped are skipped; at most 4 * size + 100 entries are examined per call.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 local prefix, limit = ARGV[12], tonumber(ARGV[14])
 local min = '[' .. prefix
 if ARGV[13] ~= '' and ARGV[13] >= prefix then min = '(' .. ARGV[13] end

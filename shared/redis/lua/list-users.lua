@@ -4,7 +4,7 @@
 -- ARGV[14] key prefix of user hashes (read inside the tenant's slot)
 -- Returns {'ok', next_cursor or '', {username, role, full_name, email, disabled, created_at, updated_at}, ...} | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 local min = ARGV[12] ~= '' and ('(' .. ARGV[12]) or '-'
 local limit = tonumber(ARGV[13])
 local names = redis.call('ZRANGEBYLEX', KEYS[6], min, '+', 'LIMIT', 0, limit + 1)

@@ -2,7 +2,7 @@
 -- KEYS: the shared layout.   ARGV[12] how many at most
 -- Returns {'ok', event JSON, ...} newest first | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 local entries = redis.call('XREVRANGE', KEYS[4], '+', '-', 'COUNT', ARGV[12])
 local reply = { 'ok' }
 for _, entry in ipairs(entries) do

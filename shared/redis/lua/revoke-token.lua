@@ -3,7 +3,7 @@
 -- ARGV[12] the token's expiry, ms since the epoch
 -- Returns {'ok'} | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 redis.call('SET', KEYS[3], '1', 'PXAT', ARGV[12])
 audit(ARGV[7], 'success')
 return { 'ok' }

@@ -4,7 +4,7 @@
 -- ARGV[14..] field, value pairs to set
 -- Returns {'ok', field, value, ...} | {'not_found'} | {'insufficient_scope'} | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 if redis.call('EXISTS', KEYS[6]) == 0 then
   audit(ARGV[7], 'failure', 'not_found', member('key_id', ARGV[12]))
   return { 'not_found' }

@@ -4,7 +4,7 @@
 -- ARGV[15] expiry: 'keep' | 'clear' | 'set'   ARGV[16] expiry ms when 'set'   ARGV[17] required version, '' for any
 -- Returns {'ok', value, metadata, created_at, updated_at, version, pttl} | {'not_found'} | {'precondition_failed'} | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 local current = redis.call('HMGET', KEYS[6], 'version', 'expiry_member', 'created_at')
 if not current[1] then
   audit(ARGV[7], 'failure', 'not_found')

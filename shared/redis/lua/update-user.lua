@@ -3,7 +3,7 @@
 -- ARGV[12] username   ARGV[13..] field, value pairs to set (role, full_name, email, disabled, password_hash)
 -- Returns {'ok', username, role, full_name, email, disabled, created_at, updated_at} | {'not_found'} | {denial}.
 local scopes, denial = guard()
-if denial then return { denial } end
+if denial then return denial end
 if redis.call('EXISTS', KEYS[6]) == 0 then
   audit(ARGV[7], 'failure', 'not_found')
   return { 'not_found' }

@@ -1,0 +1,20 @@
+-- lib/audit.lua: the audit event of an operation, appended in the same script as the operation.
+
+-- Strips what could break the JSON string it is put in (ids and codes never contain these).
+local function safe(text)
+  return (string.gsub(tostring(text), '[%c"\\]', ''))
+end
+
+-- A JSON string member to pass as `extra` to audit().
+local function member(name, value)
+  return ',"' .. name .. '":"' .. safe(value) .. '"'
+end
+
+-- Appends the operation's one audit event to the tenant's stream.
+local function audit(action, outcome, reason, extra)
+  local event = ARGV[6]
+    .. ',"actor":{"type":"' .. ARGV[9] .. '","id":"' .. safe(actor_id) .. '"}'
+    .. ',"action":"' .. action .. '","outcome":"' .. outcome .. '"'
+  if reason then event = event .. ',"reason":"' .. reason .. '"' end
+  redis.call('XADD', KEYS[4], '*', 'event', event .. (extra or '') .. '}')
+end

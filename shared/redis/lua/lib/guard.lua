@@ -1,0 +1,45 @@
+-- lib/guard.lua: the caller's live check that opens every tenant script.
+
+local key_denials = { not_found = 'invalid_api_key', expired = 'api_key_expired', disabled = 'api_key_disabled' }
+
+-- Checks the caller against the live records: tenant enabled, token not revoked, user present,
+-- enabled and still in the role the token claims; or API key valid, holding the scope, within its
+-- rate limit and quota (this request is one use of it). Returns the caller's scopes, or nil and the
+-- denial reply: {code} or, when rate limited, {code, limit, remaining, reset ms}.
+local function check_caller()
+  local mode = ARGV[1]
+  if mode == 'none' then return '*' end
+  local status = redis.call('HGET', KEYS[1], 'status')
+  if not status then return nil, { (mode == 'user') and 'invalid_token' or 'invalid_api_key' } end
+  if status ~= 'active' then return nil, { 'tenant_disabled' } end
+  if mode == 'user' then
+    if redis.call('EXISTS', KEYS[3]) == 1 then return nil, { 'token_revoked' } end
+    local user = redis.call('HMGET', KEYS[2], 'role', 'disabled')
+    if not user[1] then return nil, { 'invalid_token' } end
+    if user[2] == '1' then return nil, { 'user_disabled' } end
+    if user[1] ~= ARGV[2] then return nil, { 'invalid_token' } end
+    if ARGV[4] ~= '' and not has_all(ARGV[3], ARGV[4]) then return nil, { 'insufficient_scope' } end
+    return ARGV[3]
+  end
+  local code, id, record_key, fields = find_api_key(KEYS[2], ARGV[2])
+  if id then actor_id = id end
+  if code ~= 'valid' then return nil, { key_denials[code] } end
+  if ARGV[4] ~= '' and not has_all(fields[3], ARGV[4]) then return nil, { 'insufficient_scope' } end
+  local use, rate = use_api_key(record_key)
+  redis.call('HSET', record_key, 'last_used', ARGV[5])
+  if use == 'rate_limited' then return nil, { 'rate_limited', rate[1], rate[2], rate[3] } end
+  if use == 'usage_exceeded' then return nil, { 'usage_exceeded' } end
+  return fields[3]
+end
+
+-- Runs check_caller and audits a denial as `access_denied` (but not for a tenant that is gone).
+local function guard()
+  local scopes, denial = check_caller()
+  if denial then
+    if redis.call('EXISTS', KEYS[1]) == 1 then
+      audit('access_denied', 'denied', denial[1], member('attempted', ARGV[7]))
+    end
+    return nil, denial
+  end
+  return scopes
+end
