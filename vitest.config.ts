@@ -16,6 +16,7 @@ const functional = [
   'tests/auth.test.ts',
   'tests/users.test.ts',
   'tests/api-keys.test.ts',
+  'tests/api-key-limits.test.ts',
   'tests/isolation.test.ts',
   'tests/lua-scripts.test.ts',
   'tests/admin-cli.test.ts',
