@@ -1,0 +1,48 @@
+import type { INamespace } from 'kubernetes-models/v1';
+import { defaultImages, defaultPublicGateway, namespace, type ImageSettings, type PublicGatewaySettings } from './cluster.js';
+import { grafanaObjects } from './infra/grafana.js';
+import { lokiObjects } from './infra/loki.js';
+import { prometheusObjects } from './infra/prometheus.js';
+import { redisObjects } from './infra/redis.js';
+import { knativeFiles, partOf } from './knative.js';
+import { renderStack, type OpenFaasEdition } from './stack.js';
+import { yamlFile, type GeneratedFile } from './yaml-text.js';
+
+export interface GenerateOptions {
+  images?: ImageSettings;
+  gateway?: PublicGatewaySettings;
+  edition?: OpenFaasEdition;
+}
+
+function namespaceObject(): INamespace {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { ...partOf } } };
+}
+
+/** knative/infra/: the namespace, Redis with Sentinel, Loki, Grafana, the Prometheus scrape config. */
+export function infraFiles(): GeneratedFile[] {
+  return [
+    { path: 'knative/infra/00-namespace.yaml', text: yamlFile([namespaceObject()], ['Apply first: everything of keyward lives in this namespace.']) },
+    {
+      path: 'knative/infra/redis.yaml',
+      text: yamlFile(redisObjects(), [
+        'Redis: a StatefulSet of 3 (one master, two replicas, persistent) and a Sentinel StatefulSet of 3',
+        'watching it as "mymaster": what REDIS_SENTINELS and REDIS_MASTER_NAME point the functions at.',
+        'Passwords: keys redis-password and redis-sentinel-password of the Secret keyward-secrets.',
+      ]),
+    },
+    { path: 'knative/infra/loki.yaml', text: yamlFile(lokiObjects(), ['Loki, multi-tenant (auth_enabled: true; tenant = X-Scope-OrgID), with retention.']) },
+    {
+      path: 'knative/infra/grafana.yaml',
+      text: yamlFile(grafanaObjects(), ['Grafana with a Loki datasource per tenant and the audit dashboard, all provisioned.', 'Adding a tenant: docs/deploy.md.']),
+    },
+    { path: 'knative/infra/prometheus.yaml', text: yamlFile(prometheusObjects(), ['Scrape jobs for the functions and Loki, for the cluster\'s Prometheus.']) },
+  ];
+}
+
+/** Every file the generator owns, with the given settings (the committed files use the defaults). */
+export function generatedFiles(options: GenerateOptions = {}): GeneratedFile[] {
+  const images = options.images ?? defaultImages;
+  const gateway = options.gateway ?? defaultPublicGateway;
+  const stackImages = options.images ? options.images : 'env';
+  return [{ path: 'stack.yml', text: renderStack(options.edition ?? 'community', stackImages) }, ...knativeFiles(images, gateway), ...infraFiles()];
+}
