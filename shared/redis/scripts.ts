@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import prelude from './lua/prelude.lua';
+import ackAudit from './lua/ack-audit.lua';
 import compareAndDelete from './lua/compare-and-delete.lua';
 import countFailure from './lua/count-failure.lua';
 import createApiKey from './lua/create-api-key.lua';
 import createItem from './lua/create-item.lua';
 import createTenant from './lua/create-tenant.lua';
 import createUser from './lua/create-user.lua';
+import deadLetterAudit from './lua/dead-letter-audit.lua';
 import deleteApiKey from './lua/delete-api-key.lua';
 import deleteItem from './lua/delete-item.lua';
 import deleteUser from './lua/delete-user.lua';
@@ -15,9 +17,11 @@ import getUser from './lua/get-user.lua';
 import listApiKeys from './lua/list-api-keys.lua';
 import listItems from './lua/list-items.lua';
 import listUsers from './lua/list-users.lua';
+import reapExpired from './lua/reap-expired.lua';
 import readAudit from './lua/read-audit.lua';
 import readLogin from './lua/read-login.lua';
 import recordEvent from './lua/record-event.lua';
+import renewLease from './lua/renew-lease.lua';
 import revokeToken from './lua/revoke-token.lua';
 import setTenantStatus from './lua/set-tenant-status.lua';
 import takeOverClaim from './lua/take-over-claim.lua';
@@ -47,6 +51,10 @@ export const scripts = {
   countFailure: script('count-failure', countFailure),
   takeOverClaim: script('take-over-claim', takeOverClaim),
   readLogin: script('read-login', readLogin),
+  ackAudit: script('ack-audit', ackAudit),
+  deadLetterAudit: script('dead-letter-audit', deadLetterAudit),
+  renewLease: script('renew-lease', renewLease),
+  reapExpired: script('reap-expired', reapExpired),
   recordEvent: tenantScript('record-event', recordEvent),
   revokeToken: tenantScript('revoke-token', revokeToken),
   createTenant: tenantScript('create-tenant', createTenant),
