@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { findRedis, NoRedisError } from '../gateway/redis-discovery.js';
 import { createLogger } from '../logging/logger.js';
+import { createLokiClient } from '../loki/loki-client.js';
 import { closeServices, createServices } from '../services.js';
 import { exitCodes, runCli } from './cli.js';
 
@@ -12,7 +13,7 @@ async function main(): Promise<number> {
     const redis = await findRedis(process.env, resolve(process.env.KEYWARD_DATA_DIR ?? '.data'), { start: false });
     const config = loadConfig({ env: { ...process.env, REDIS_URL: redis.url } });
     const logger = createLogger({ level: 'warn', name: 'admin-cli' });
-    const services = createServices('admin-cli', config, { logger });
+    const services = createServices('admin-cli', config, { logger, lokiClient: createLokiClient });
     try {
       return await work(services);
     } finally {

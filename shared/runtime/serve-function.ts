@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../config/config.js';
-import { closeServices, createServices, type Services } from '../services.js';
+import { closeServices, createServices, type ServiceOverrides, type Services } from '../services.js';
 import type { FunctionHandler } from './context.js';
 import { createHttpServer } from './server.js';
 
@@ -7,8 +7,8 @@ import { createHttpServer } from './server.js';
  * The entry point of one deployed function: config and clients at cold start, express on PORT,
  * and on SIGTERM: stop taking requests, finish those in flight, close Redis, exit.
  */
-export function serveFunction(name: string, handler: FunctionHandler): Services {
-  const services = startServices(name);
+export function serveFunction(name: string, handler: FunctionHandler, overrides: Pick<ServiceOverrides, 'lokiClient'> = {}): Services {
+  const services = startServices(name, overrides);
   const http = createHttpServer(handler, services);
   http.listen().then(
     (port) => services.logger.info({ port }, `${name} listening`),
@@ -22,9 +22,9 @@ export function serveFunction(name: string, handler: FunctionHandler): Services 
 }
 
 /** Loads the config and builds the clients, or exits with the config's complaint. */
-export function startServices(name: string): Services {
+export function startServices(name: string, overrides: Pick<ServiceOverrides, 'lokiClient'> = {}): Services {
   try {
-    return createServices(name, loadConfig());
+    return createServices(name, loadConfig(), overrides);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${name}: ${error.message}\n`);
