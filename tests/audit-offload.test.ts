@@ -456,6 +456,16 @@ describe('GET /audit-logs from Loki', () => {
     expect(theirs.text).not.toContain(a.tenantId);
   });
 
+  it('includes an event Loki refused (kept in the dead-letter stream), once', async () => {
+    await app.request('POST', '/data', { token: a.admin.token, json: { key: 'refused-key', value: 1 } });
+    loki.rejectLine = (line) => (line.includes('"key":"refused-key"') ? 'stand-in refusal' : null);
+    const report = await offloadAudit(app.services);
+    expect(report.tenants[a.tenantId]).toMatchObject({ dead_lettered: 1, dead_letters: 1 });
+    expect(loki.entries(a.tenantId).some((entry) => entry.line.includes('refused-key'))).toBe(false);
+    const response = await app.request('GET', '/audit-logs?action=create_key', { token: a.admin.token });
+    expect(response.body.filter((event: any) => event.key === 'refused-key')).toHaveLength(1);
+  });
+
   it('503 loki_unavailable when Loki cannot answer', async () => {
     await loki.down();
     try {
