@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nanoTimestamp, toAuditEntry } from '../shared/audit/audit-entry.js';
+import { acknowledge, acquireLease, deadLetter, offloadGroup, readEntries } from '../shared/audit/audit-stream.js';
 import { reapExpiredItems } from '../shared/audit/expirations.js';
 import { createFileSink } from '../shared/audit/file-sink.js';
 import { offloadAudit, type OffloadReport } from '../shared/audit/offload.js';
@@ -475,6 +476,44 @@ describe('GET /audit-logs from Loki', () => {
     } finally {
       await loki.up();
     }
+  });
+});
+
+describe('the audit scripts', () => {
+  it('ack-audit acknowledges and deletes any number of entries (in chunks under Lua unpack limit)', async () => {
+    const app = await lokiApp();
+    const tenantId = uniqueName('ack');
+    await writeEvents(app.services.redis, tenantId, 2500, 'ack');
+    const keys = tenantKeys(tenantId);
+    const entries = await readEntries(app.services.redis, keys, 'new', 3000);
+    expect(entries).toHaveLength(2500);
+    expect(((await app.services.redis.xpending(keys.audit, offloadGroup)) as unknown[])[0]).toBe(2500);
+    await acknowledge(app.services.redis, keys, (entries ?? []).map((entry) => entry.id));
+    expect(await app.services.redis.xlen(keys.audit)).toBe(0);
+    expect(((await app.services.redis.xpending(keys.audit, offloadGroup)) as unknown[])[0]).toBe(0);
+    expect(await readEntries(app.services.redis, tenantKeys(uniqueName('none')), 'new', 10)).toBeNull();
+  });
+
+  it('dead-letter-audit moves a pending entry once; renew-lease extends only its holder', async () => {
+    const app = await lokiApp();
+    const tenantId = uniqueName('dl');
+    const [line] = await writeEvents(app.services.redis, tenantId, 1, 'dl');
+    const keys = tenantKeys(tenantId);
+    const [entry] = (await readEntries(app.services.redis, keys, 'new', 10)) ?? [];
+    expect(await deadLetter(app.services.redis, keys, entry?.id ?? '', 'refused', 400, 1)).toBe(true);
+    expect(await deadLetter(app.services.redis, keys, entry?.id ?? '', 'refused', 400, 2)).toBe(false);
+    const dead = await app.services.redis.xrange(keys.auditDead, '-', '+');
+    expect(dead.map(([, fields]) => Object.fromEntries(chunk(fields)))).toEqual([{ event: line, reason: 'refused', status: '400', source_id: entry?.id, failed_at: '1' }]);
+    expect(await app.services.redis.xlen(keys.audit)).toBe(0);
+
+    const lease = await acquireLease(app.services.redis, keys, 'holder', 1000);
+    expect(lease).not.toBeNull();
+    expect(await acquireLease(app.services.redis, keys, 'other', 1000)).toBeNull();
+    expect(await lease?.renew()).toBe(true);
+    await app.services.redis.set(keys.auditLease, 'other', 'PX', 1000);
+    expect(await lease?.renew()).toBe(false);
+    await lease?.release();
+    expect(await app.services.redis.get(keys.auditLease)).toBe('other');
   });
 });
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { globalKeys, tenantKeys, type TenantKeys } from '../redis/keys.js';
 import type { Services } from '../services.js';
+import { isTenantId } from '../tenancy/tenant-id.js';
 import { toAuditEntry, type AuditEntry } from './audit-entry.js';
 import { acknowledge, acquireLease, deadLetter, readEntries, type Lease, type ReadFrom, type StreamEntry } from './audit-stream.js';
 import { reapExpiredItems } from './expirations.js';
@@ -74,7 +75,10 @@ export async function offloadAudit(services: Services, options: { runId?: string
   const run: RunState = { runId: options.runId ?? newRunId(), token: randomBytes(12).toString('hex'), deadline: startedAt + settings.runBudgetMs, sinkDown: false };
   const { redis } = services;
   const now = services.clock.now();
-  const tenantIds = (await redis.smembers(globalKeys.tenants)).sort();
+  const listed = (await redis.smembers(globalKeys.tenants)).sort();
+  // A tenant id becomes a Loki org and a file name: anything else in the list is reported, never used.
+  const tenantIds = listed.filter(isTenantId);
+  if (tenantIds.length < listed.length) services.logger.warn({ invalid: listed.length - tenantIds.length }, 'kw:tenants holds ids that are not tenant ids; skipped');
   // One cheap look at every tenant (auto-pipelined): only those with events or due expirations are worked.
   const survey = await Promise.all(
     tenantIds.map(async (tenantId) => {

@@ -50,6 +50,7 @@ export function createLokiClient(config: NonNullable<Config['loki']>): LokiClien
   } else if (config.auth.kind === 'bearer') {
     headers.authorization = `Bearer ${config.auth.token}`;
   }
+  // `timeout` is axios's idle timeout on the socket; the abort signal of each request bounds its total time.
   const http = axios.create({
     baseURL: config.url,
     timeout: config.timeoutMs,
@@ -70,6 +71,7 @@ export function createLokiClient(config: NonNullable<Config['loki']>): LokiClien
       try {
         const response = await http.post('/loki/api/v1/push', body, {
           headers: { 'content-type': 'application/json', 'x-scope-orgid': orgId },
+          signal: AbortSignal.timeout(config.timeoutMs),
         });
         if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
         const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
@@ -84,6 +86,7 @@ export function createLokiClient(config: NonNullable<Config['loki']>): LokiClien
         response = await http.get('/loki/api/v1/query_range', {
           headers: { 'x-scope-orgid': orgId },
           params: { query: query.query, start: query.start, end: query.end, limit: query.limit, direction: query.direction },
+          signal: AbortSignal.timeout(config.timeoutMs),
         });
       } catch (error) {
         throw new LokiQueryError(null, transportReason(error));
