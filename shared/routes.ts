@@ -55,6 +55,7 @@ export const routes = [
   { id: 'listAuditLogs', fn: 'audit', method: 'GET', path: '/audit-logs', auth: 'any', scope: 'audit:read', action: 'read_audit_logs', public: true, summary: "The tenant's audit events, newest first" },
 
   { id: 'runAuditOffload', fn: 'audit-offload', method: 'POST', path: '/', auth: 'none', scope: null, action: null, public: false, summary: 'Ship pending audit events (scheduled)' },
+  { id: 'getAuditBacklog', fn: 'audit-offload', method: 'GET', path: '/backlog', auth: 'none', scope: null, action: null, public: false, summary: 'Audit events waiting per tenant (for alerts)' },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteId = (typeof routes)[number]['id'];

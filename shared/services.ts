@@ -1,8 +1,12 @@
-import { createFileSink, type AuditSink } from './audit/sink.js';
+import { createFileSink } from './audit/file-sink.js';
+import { createLokiSink } from './audit/loki-sink.js';
+import type { AuditSink } from './audit/sink.js';
 import { createKeyring, type Keyring } from './auth/jwt.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import type { LokiClient } from './loki/loki-client.js';
+import { AppError } from './errors/app-error.js';
 import { createRedisClient, type RedisClient } from './redis/client.js';
 
 /** What every handler and core function is given: built once per process, in one place. */
@@ -15,7 +19,7 @@ export interface Services {
   keyring: Keyring;
   /** API-key hash → tenant id. Immutable for a key's life, so it is cached; a deleted key fails in its tenant's check. */
   keyTenants: Map<string, string>;
-  /** Where shipped audit events are stored. */
+  /** Where shipped audit events are stored: Loki when LOKI_URL is set, else JSON-lines files. */
   auditSink: AuditSink;
 }
 
@@ -24,7 +28,14 @@ export interface ServiceOverrides {
   redis?: RedisClient;
   clock?: Clock;
   auditSink?: AuditSink;
+  /**
+   * Builds the Loki client (`createLokiClient`). Passed by the entry points that ship or read the trail
+   * (audit, audit-offload, the gateway, the admin CLI), so the other functions' bundles stay without axios.
+   */
+  lokiClient?: LokiClientFactory;
 }
+
+export type LokiClientFactory = (config: NonNullable<Config['loki']>) => LokiClient;
 
 /** The composition root: config in, every client out. */
 export function createServices(name: string, config: Config, overrides: ServiceOverrides = {}): Services {
@@ -37,7 +48,32 @@ export function createServices(name: string, config: Config, overrides: ServiceO
     clock: overrides.clock ?? systemClock,
     keyring: createKeyring(config.jwt),
     keyTenants: new Map(),
-    auditSink: overrides.auditSink ?? createFileSink(config.audit.dir),
+    auditSink: overrides.auditSink ?? createAuditSink(config, overrides.lokiClient),
+  };
+}
+
+/** Loki when LOKI_URL is set, else `<audit dir>/<tenant>.jsonl`. */
+export function createAuditSink(config: Config, lokiClient?: LokiClientFactory): AuditSink {
+  if (!config.loki) return createFileSink(config.audit.dir);
+  const shown = new URL(config.loki.url);
+  shown.username = '';
+  shown.password = '';
+  const location = shown.toString().replace(/\/$/, '');
+  return lokiClient ? createLokiSink(lokiClient(config.loki), location) : unwiredLokiSink(location);
+}
+
+/** In a function built without the Loki client: refuses loudly rather than writing somewhere else. */
+function unwiredLokiSink(location: string): AuditSink {
+  const reason = 'this process was built without the Loki client (pass lokiClient to createServices)';
+  return {
+    kind: 'loki',
+    location,
+    async write() {
+      return { ok: false, kind: 'unavailable', status: null, reason, tenantLimited: false };
+    },
+    async read() {
+      throw new AppError('loki_unavailable', undefined, { cause: new Error(reason) });
+    },
   };
 }
 

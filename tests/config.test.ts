@@ -282,3 +282,55 @@ describe('config: the env passed is the only source', () => {
     }
   });
 });
+
+describe('config: Loki and the audit offload', () => {
+  const base = () => ({ JWT_SIGNING_KEYS: jwtKeys, API_KEY_PEPPER: pepper, KEYWARD_DATA_DIR: tempDir() });
+
+  it('defaults to the local file sink and the documented offload settings', () => {
+    const config = loadConfig({ env: base(), secretsDir: missingSecretsDir });
+    expect(config.loki).toBeNull();
+    expect(config.audit.offload).toEqual({
+      batchMaxEvents: 2000,
+      batchMaxBytes: 1024 * 1024,
+      tenantBytesPerSecond: 3 * 1024 * 1024,
+      tenantConcurrency: 4,
+      pushAttempts: 4,
+      retryBaseMs: 200,
+      retryMaxMs: 5000,
+      leaseMs: 60_000,
+      runBudgetMs: 50_000,
+    });
+  });
+
+  it('reads LOKI_URL, the timeout and basic auth, the password from the secret file loki-password', () => {
+    const secrets = tempDir('keyward-secrets-');
+    writeFileSync(join(secrets, 'loki-password'), 'from-the-file\n');
+    const config = loadConfig({ env: { ...base(), LOKI_URL: 'https://loki.example:3100/', LOKI_USERNAME: 'keyward', LOKI_TIMEOUT_MS: '2500' }, secretsDir: secrets });
+    expect(config.loki).toEqual({ url: 'https://loki.example:3100', timeoutMs: 2500, auth: { kind: 'basic', username: 'keyward', password: 'from-the-file' } });
+  });
+
+  it('reads a bearer token (LOKI_BEARER_TOKEN or the secret file loki-bearer-token)', () => {
+    const secrets = tempDir('keyward-secrets-');
+    writeFileSync(join(secrets, 'loki-bearer-token'), 'tok-from-file');
+    const config = loadConfig({ env: { ...base(), LOKI_URL: 'http://127.0.0.1:3100' }, secretsDir: secrets });
+    expect(config.loki?.auth).toEqual({ kind: 'bearer', token: 'tok-from-file' });
+  });
+
+  it('refuses a URL that is not http(s), both kinds of auth at once, a user without a password, and a lease shorter than two pushes', () => {
+    const refused = [
+      { LOKI_URL: 'ftp://loki.example' },
+      { LOKI_URL: 'not a url' },
+      { LOKI_URL: 'http://loki', LOKI_USERNAME: 'u', LOKI_PASSWORD: 'p', LOKI_BEARER_TOKEN: 't' },
+      { LOKI_URL: 'http://loki', LOKI_USERNAME: 'u' },
+      { LOKI_URL: 'http://loki', LOKI_PASSWORD: 'p' },
+      { LOKI_TIMEOUT_MS: '30000', AUDIT_LEASE_MS: '50000' },
+      { AUDIT_RETRY_BASE_MS: '500', AUDIT_RETRY_MAX_MS: '100' },
+      { AUDIT_BATCH_MAX_BYTES: '100' },
+      { AUDIT_TENANT_CONCURRENCY: '0' },
+    ];
+    for (const env of refused) {
+      const error = configErrorOf(() => loadConfig({ env: { ...base(), ...env }, secretsDir: missingSecretsDir }));
+      expect(error.message, JSON.stringify(env)).toMatch(/Invalid configuration/);
+    }
+  });
+});

@@ -104,7 +104,7 @@ describe('no secrets in logs or audit events', () => {
     expect(pending.length).toBeGreaterThan(15);
     expect(findLeaks(pending.map((event) => JSON.stringify(event)), secrets)).toEqual([]);
 
-    expect(await offloadTenant(app.services, tenant.tenantId)).toBe(pending.length);
+    expect((await offloadTenant(app.services, tenant.tenantId)).shipped).toBe(pending.length);
     const file = join(app.services.config.audit.dir, `${tenant.tenantId}.jsonl`);
     expect(existsSync(file)).toBe(true);
     const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);

@@ -1,4 +1,5 @@
+import { createLokiClient } from '../../shared/loki/loki-client.js';
 import { serveFunction } from '../../shared/runtime/serve-function.js';
 import { handler } from './handler.js';
 
-serveFunction('audit', handler);
+serveFunction('audit', handler, { lokiClient: createLokiClient });

@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { findRedis, NoRedisError } from '../gateway/redis-discovery.js';
 import { createLogger } from '../logging/logger.js';
+import { createLokiClient } from '../loki/loki-client.js';
+import { redisReady } from '../redis/client.js';
 import { closeServices, createServices } from '../services.js';
 import { exitCodes, runCli } from './cli.js';
 
@@ -12,8 +14,9 @@ async function main(): Promise<number> {
     const redis = await findRedis(process.env, resolve(process.env.KEYWARD_DATA_DIR ?? '.data'), { start: false });
     const config = loadConfig({ env: { ...process.env, ...redis.env } });
     const logger = createLogger({ level: 'warn', name: 'admin-cli' });
-    const services = createServices('admin-cli', config, { logger });
+    const services = createServices('admin-cli', config, { logger, lokiClient: createLokiClient });
     try {
+      await redisReady(services.redis, 10_000);
       return await work(services);
     } finally {
       await closeServices(services);

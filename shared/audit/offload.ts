@@ -1,39 +1,307 @@
-import { globalKeys, tenantKeys } from '../redis/keys.js';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { globalKeys, tenantKeys, type TenantKeys } from '../redis/keys.js';
 import type { Services } from '../services.js';
+import { isTenantId } from '../tenancy/tenant-id.js';
+import { toAuditEntry, type AuditEntry } from './audit-entry.js';
+import { acknowledge, acquireLease, deadLetter, readEntries, type Lease, type ReadFrom, type StreamEntry } from './audit-stream.js';
+import { reapExpiredItems } from './expirations.js';
+import { createPacer, type Pacer } from './pacer.js';
 
-export interface OffloadReport {
+/** Why a run left some of a tenant's events for the next run. */
+export type StopReason = 'leased' | 'sink_unavailable' | 'rate_limited' | 'lease_lost' | 'budget' | 'error';
+
+export interface TenantOffloadReport {
+  /** Events the sink stored (acknowledged and deleted from Redis). */
   shipped: number;
-  tenants: Record<string, { shipped: number; backlog: number }>;
+  /** Pushes that failed (429, 5xx, timeout, refused) and were tried again within the run. */
+  retried: number;
+  /** Events the sink refused (Loki 400) moved to the dead-letter stream in this run. */
+  dead_lettered: number;
+  /** key_expiration events recorded in this run. */
+  expired: number;
+  /** Events still waiting in Redis after the run. */
+  backlog: number;
+  /** Events in the tenant's dead-letter stream (all runs). */
+  dead_letters: number;
+  stopped?: StopReason;
+  error?: string;
 }
 
-const batchSize = 500;
+export interface OffloadReport {
+  run_id: string;
+  sink: 'loki' | 'file';
+  duration_ms: number;
+  shipped: number;
+  retried: number;
+  dead_lettered: number;
+  expired: number;
+  backlog: number;
+  dead_letters: number;
+  tenants: Record<string, TenantOffloadReport>;
+}
+
+type Outcome = 'ok' | Exclude<StopReason, 'leased' | 'error'>;
+
+interface RunState {
+  runId: string;
+  /** Unique to this run, whatever its id: the value of the leases it holds. */
+  token: string;
+  /** performance.now() after which no new batch is started. */
+  deadline: number;
+  /** Set once the sink failed past every retry for a reason not specific to one tenant: the run stops pushing. */
+  sinkDown: boolean;
+}
+
+interface TenantWork {
+  services: Services;
+  tenantId: string;
+  keys: TenantKeys;
+  lease: Lease;
+  pacer: Pacer;
+  run: RunState;
+  report: TenantOffloadReport;
+}
 
 /**
- * Ships every tenant's pending audit events to the sink; an event leaves Redis only after the sink
- * has stored it, so a crash re-sends rather than loses (at least once).
+ * One offload run: records due key expirations and ships every tenant's pending audit events to the
+ * sink, a few tenants at a time, each in batches bounded by count and bytes and paced under Loki's
+ * per-tenant rate. An event leaves Redis only after the sink stored the batch holding it (at least
+ * once); see docs/design.md for why nothing is lost and what may be sent twice.
  */
-export async function offloadAudit(services: Services): Promise<OffloadReport> {
-  const tenantIds = await services.redis.smembers(globalKeys.tenants);
-  const report: OffloadReport = { shipped: 0, tenants: {} };
-  for (const tenantId of tenantIds.sort()) {
-    const shipped = await offloadTenant(services, tenantId);
-    const backlog = await services.redis.xlen(tenantKeys(tenantId).audit);
-    report.tenants[tenantId] = { shipped, backlog };
-    report.shipped += shipped;
+export async function offloadAudit(services: Services, options: { runId?: string } = {}): Promise<OffloadReport> {
+  const startedAt = performance.now();
+  const settings = services.config.audit.offload;
+  const run: RunState = { runId: options.runId ?? newRunId(), token: randomBytes(12).toString('hex'), deadline: startedAt + settings.runBudgetMs, sinkDown: false };
+  const { redis } = services;
+  const now = services.clock.now();
+  const listed = (await redis.smembers(globalKeys.tenants)).sort();
+  // A tenant id becomes a Loki org and a file name: anything else in the list is reported, never used.
+  const tenantIds = listed.filter(isTenantId);
+  if (tenantIds.length < listed.length) services.logger.warn({ invalid: listed.length - tenantIds.length }, 'kw:tenants holds ids that are not tenant ids; skipped');
+  // One cheap look at every tenant (auto-pipelined): only those with events or due expirations are worked.
+  const survey = await Promise.all(
+    tenantIds.map(async (tenantId) => {
+      const keys = tenantKeys(tenantId);
+      const [backlog, deadLetters, due] = await Promise.all([redis.xlen(keys.audit), redis.xlen(keys.auditDead), redis.zcount(keys.dataExpiry, '-inf', now)]);
+      return { tenantId, backlog, deadLetters, due };
+    }),
+  );
+  const tenants: Record<string, TenantOffloadReport> = {};
+  for (const { tenantId, backlog, deadLetters } of survey) tenants[tenantId] = { ...emptyTenantReport(), backlog, dead_letters: deadLetters };
+  const busy = survey.filter((tenant) => tenant.backlog > 0 || tenant.due > 0).map((tenant) => tenant.tenantId);
+  await forEachLimited(busy, settings.tenantConcurrency, async (tenantId) => {
+    tenants[tenantId] = await offloadTenantInRun(services, tenantId, run);
+  });
+
+  const report: OffloadReport = {
+    run_id: run.runId,
+    sink: services.auditSink.kind,
+    duration_ms: Math.round(performance.now() - startedAt),
+    shipped: 0,
+    retried: 0,
+    dead_lettered: 0,
+    expired: 0,
+    backlog: 0,
+    dead_letters: 0,
+    tenants,
+  };
+  for (const tenant of Object.values(tenants)) {
+    report.shipped += tenant.shipped;
+    report.retried += tenant.retried;
+    report.dead_lettered += tenant.dead_lettered;
+    report.expired += tenant.expired;
+    report.backlog += tenant.backlog;
+    report.dead_letters += tenant.dead_letters;
   }
+  logReport(services, report);
   return report;
 }
 
-/** Ships one tenant's pending events; returns how many. */
-export async function offloadTenant(services: Services, tenantId: string): Promise<number> {
-  const stream = tenantKeys(tenantId).audit;
-  let shipped = 0;
+/**
+ * Ships one tenant's pending events (and records its due expirations) outside a scheduled run: the
+ * admin CLI drains a tenant before deleting it. `waitForLeaseMs` waits for a scheduled run holding
+ * the tenant's lease to finish.
+ */
+export async function offloadTenant(services: Services, tenantId: string, options: { waitForLeaseMs?: number } = {}): Promise<TenantOffloadReport> {
+  const settings = services.config.audit.offload;
+  const run: RunState = { runId: newRunId(), token: randomBytes(12).toString('hex'), deadline: performance.now() + settings.runBudgetMs, sinkDown: false };
+  const giveUpAt = performance.now() + (options.waitForLeaseMs ?? 0);
   for (;;) {
-    const entries = await services.redis.xrange(stream, '-', '+', 'COUNT', batchSize);
-    if (entries.length === 0) return shipped;
-    const events = entries.map(([, fields]) => fields[fields.indexOf('event') + 1] ?? '').filter(Boolean);
-    await services.auditSink.write(tenantId, events);
-    await services.redis.xdel(stream, ...entries.map(([id]) => id));
-    shipped += events.length;
+    const report = await offloadTenantInRun(services, tenantId, run);
+    if (report.stopped !== 'leased' || performance.now() >= giveUpAt) return report;
+    await sleep(100);
   }
+}
+
+async function offloadTenantInRun(services: Services, tenantId: string, run: RunState): Promise<TenantOffloadReport> {
+  const { redis } = services;
+  const settings = services.config.audit.offload;
+  const keys = tenantKeys(tenantId);
+  const report = emptyTenantReport();
+  const lease = await acquireLease(redis, keys, run.token, settings.leaseMs);
+  if (!lease) {
+    report.stopped = 'leased';
+  } else {
+    try {
+      report.expired = await reapExpiredItems(redis, tenantId, services.clock.now(), run.runId);
+      if (run.sinkDown) report.stopped = 'sink_unavailable';
+      else {
+        const pacer = createPacer(settings.tenantBytesPerSecond, Math.ceil((settings.tenantBytesPerSecond * 4) / 3), (ms) => sleep(ms));
+        await shipTenant({ services, tenantId, keys, lease, pacer, run, report });
+      }
+    } catch (error) {
+      report.stopped = 'error';
+      report.error = error instanceof Error ? error.message : String(error);
+      services.logger.warn({ tenant_id: tenantId, run_id: run.runId, error: report.error }, 'audit offload of a tenant failed; its events wait for the next run');
+    } finally {
+      await lease.release().catch(() => undefined);
+    }
+  }
+  const [backlog, deadLetters] = await Promise.all([redis.xlen(keys.audit), redis.xlen(keys.auditDead)]);
+  report.backlog = backlog;
+  report.dead_letters = deadLetters;
+  return report;
+}
+
+/** The consumer's pending entries first (a crashed or stopped run's), then new ones, batch after batch. */
+async function shipTenant(work: TenantWork): Promise<void> {
+  const { services, keys, run, report } = work;
+  const count = services.config.audit.offload.batchMaxEvents;
+  let from: ReadFrom = { pending: '0' };
+  for (;;) {
+    if (performance.now() > run.deadline) {
+      report.stopped = 'budget';
+      return;
+    }
+    const entries = await readEntries(services.redis, keys, from, count);
+    if (entries === null) return;
+    if (entries.length === 0) {
+      if (from === 'new') return;
+      from = 'new';
+      continue;
+    }
+    if (from !== 'new') from = { pending: entries[entries.length - 1]?.id ?? '0' };
+    const outcome = await deliver(work, entries);
+    if (outcome !== 'ok') {
+      report.stopped = outcome;
+      return;
+    }
+  }
+}
+
+/** Sends entries in batches bounded by count and bytes; stops at the first batch the sink could not take. */
+async function deliver(work: TenantWork, entries: StreamEntry[]): Promise<Outcome> {
+  const { services, keys } = work;
+  const { batchMaxEvents, batchMaxBytes } = services.config.audit.offload;
+  // Deleted while pending (a run acknowledged and deleted it, then crashed before the group knew): settle it.
+  await acknowledge(services.redis, keys, entries.filter((entry) => entry.line === null).map((entry) => entry.id));
+  let batch: AuditEntry[] = [];
+  let bytes = 0;
+  for (const stored of entries) {
+    if (stored.line === null) continue;
+    const entry = toAuditEntry(stored.id, stored.line);
+    if (batch.length > 0 && (batch.length >= batchMaxEvents || bytes + entry.bytes > batchMaxBytes)) {
+      const outcome = await sendBatch(work, batch);
+      if (outcome !== 'ok') return outcome;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += entry.bytes;
+  }
+  return batch.length > 0 ? sendBatch(work, batch) : 'ok';
+}
+
+/**
+ * One batch: stored → acknowledged; refused (400) → split in halves until the refused events stand
+ * alone, each then moved to the dead-letter stream with Loki's reason (Loki stores the rest of a
+ * batch it answers 400 for, so re-sending those halves only adds duplicates it drops).
+ */
+async function sendBatch(work: TenantWork, batch: AuditEntry[]): Promise<Outcome> {
+  const { services, keys, report, tenantId } = work;
+  const result = await pushWithRetries(work, batch);
+  if (result.kind === 'stored') {
+    await acknowledge(services.redis, keys, batch.map((entry) => entry.id));
+    report.shipped += batch.length;
+    return 'ok';
+  }
+  if (result.kind !== 'rejected') return result.kind;
+  if (batch.length === 1) {
+    const [entry] = batch as [AuditEntry];
+    if (await deadLetter(services.redis, keys, entry.id, result.reason, result.status, services.clock.now())) {
+      report.dead_lettered += 1;
+      services.logger.warn({ tenant_id: tenantId, entry_id: entry.id, action: entry.action, status: result.status, reason: result.reason }, 'audit event refused by the sink; kept in the dead-letter stream');
+    }
+    return 'ok';
+  }
+  const middle = Math.ceil(batch.length / 2);
+  for (const half of [batch.slice(0, middle), batch.slice(middle)]) {
+    const outcome = await sendBatch(work, half);
+    if (outcome !== 'ok') return outcome;
+  }
+  return 'ok';
+}
+
+type PushResult = { kind: 'stored' } | { kind: 'rejected'; status: number; reason: string } | { kind: Exclude<Outcome, 'ok'> };
+
+/** Pushes a batch, retrying 429, 5xx, timeouts and refused connections with exponential backoff. */
+async function pushWithRetries(work: TenantWork, batch: AuditEntry[]): Promise<PushResult> {
+  const { services, lease, pacer, run, report, tenantId } = work;
+  const { pushAttempts, retryBaseMs, retryMaxMs } = services.config.audit.offload;
+  const bytes = batch.reduce((sum, entry) => sum + entry.bytes, 0);
+  for (let attempt = 1; ; attempt += 1) {
+    // A run that lost its lease (it stalled past it) must not push: another run may be sending the same events.
+    if (!(await lease.renew())) return { kind: 'lease_lost' };
+    await pacer.take(bytes);
+    const result = await services.auditSink.write(tenantId, batch);
+    if (result.ok) return { kind: 'stored' };
+    if (result.kind === 'rejected') return { kind: 'rejected', status: result.status, reason: result.reason };
+    const wait = Math.min(retryMaxMs, Math.max(result.retryAfterMs ?? 0, backoff(retryBaseMs, attempt)));
+    if (attempt >= pushAttempts || performance.now() + wait > run.deadline) {
+      services.logger.warn({ tenant_id: tenantId, status: result.status, reason: result.reason, attempts: attempt }, 'audit sink unavailable; events stay pending for the next run');
+      if (result.tenantLimited) return { kind: 'rate_limited' };
+      run.sinkDown = true;
+      return { kind: 'sink_unavailable' };
+    }
+    report.retried += 1;
+    await sleep(wait);
+  }
+}
+
+/** Exponential backoff with jitter: base × 2^(attempt-1), between half and all of it. */
+function backoff(baseMs: number, attempt: number): number {
+  const full = baseMs * 2 ** (attempt - 1);
+  return Math.round(full / 2 + Math.random() * (full / 2));
+}
+
+function emptyTenantReport(): TenantOffloadReport {
+  return { shipped: 0, retried: 0, dead_lettered: 0, expired: 0, backlog: 0, dead_letters: 0 };
+}
+
+function newRunId(): string {
+  return `offload-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** One structured line per run: totals, and the tenants that did something or still wait. */
+function logReport(services: Services, report: OffloadReport): void {
+  const active = Object.fromEntries(
+    Object.entries(report.tenants).filter(([, tenant]) => tenant.shipped + tenant.expired + tenant.dead_lettered + tenant.retried + tenant.backlog > 0 || tenant.stopped),
+  );
+  const line = { offload: { ...report, tenants: active } };
+  const troubled = report.retried > 0 || report.dead_lettered > 0 || Object.values(active).some((tenant) => tenant.stopped && tenant.stopped !== 'leased');
+  if (troubled) services.logger.warn(line, 'audit offload run');
+  else services.logger.info(line, 'audit offload run');
 }

@@ -1,14 +1,20 @@
+import { tenantKeys } from '../redis/keys.js';
 import { scripts } from '../redis/scripts.js';
 import { runTenantScript, type Call } from '../redis/tenant-script.js';
 import type { Services } from '../services.js';
 import type { AuditEvent, AuditQuery } from './schemas.js';
 
+/** How many of the newest events still in Redis (pending, and dead letters) a read looks at. */
 const pendingWindow = 1000;
 
-/** The caller's tenant's events, newest first: those already shipped to the sink and those still pending. */
+/**
+ * The caller's tenant's events, newest first: those the sink stored (Loki's query_range in the
+ * tenant's org, or the local file) and those still in Redis. The Redis read runs first: it is the
+ * caller's live check (a member gets 403 before anything is asked of Loki) and audits the read.
+ */
 export async function readAuditLogs(services: Services, call: Call, query: AuditQuery): Promise<AuditEvent[]> {
   const tenantId = call.caller.tenantId;
-  const pending = (await runTenantScript(services, scripts.readAudit, call, { args: [pendingWindow] })).map(String);
+  const waiting = (await runTenantScript(services, scripts.readAudit, call, { keys: [tenantKeys(tenantId).auditDead], args: [pendingWindow] })).map(String);
   const matches = (event: AuditEvent) => {
     const at = Date.parse(event.timestamp);
     return (
@@ -18,12 +24,12 @@ export async function readAuditLogs(services: Services, call: Call, query: Audit
       (query.until === undefined || at <= query.until)
     );
   };
-  const stored = await services.auditSink.readNewest(tenantId, query.limit, (line) => {
+  const stored = await services.auditSink.read(tenantId, query, (line) => {
     const event = parseEvent(line);
     return event !== null && matches(event);
   });
-  // A crash between storing and deleting can leave an event in both places: show it once.
-  return [...new Set([...pending, ...stored])]
+  // At least once: an event can be both stored and still in Redis (a crash before its acknowledgement). Shown once.
+  return [...new Set([...waiting, ...stored])]
     .map(parseEvent)
     .filter((event): event is AuditEvent => event !== null && matches(event))
     .sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0))
@@ -33,7 +39,8 @@ export async function readAuditLogs(services: Services, call: Call, query: Audit
 /** A line torn by a crash mid-write is skipped, not fatal to reading the rest. */
 function parseEvent(line: string): AuditEvent | null {
   try {
-    return JSON.parse(line) as AuditEvent;
+    const event = JSON.parse(line) as AuditEvent;
+    return typeof event === 'object' && event !== null && typeof event.timestamp === 'string' ? event : null;
   } catch {
     return null;
   }

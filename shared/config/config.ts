@@ -53,6 +53,21 @@ const EnvSchema = z.object({
 
   AUDIT_INCLUDE_VALUES: flag.default(false),
   AUDIT_DIR: z.string().optional(),
+  AUDIT_BATCH_MAX_EVENTS: int(1, 100_000).default(2000),
+  AUDIT_BATCH_MAX_BYTES: int(1 * kib, 4 * kib * kib).default(1024 * kib),
+  AUDIT_TENANT_BYTES_PER_S: int(1 * kib, 64 * kib * kib).default(3 * kib * kib),
+  AUDIT_TENANT_CONCURRENCY: int(1, 64).default(4),
+  AUDIT_PUSH_ATTEMPTS: int(1, 20).default(4),
+  AUDIT_RETRY_BASE_MS: int(1, 60_000).default(200),
+  AUDIT_RETRY_MAX_MS: int(1, 60_000).default(5000),
+  AUDIT_LEASE_MS: int(100, 3_600_000).default(60_000),
+  AUDIT_RUN_BUDGET_MS: int(100, 3_600_000).default(50_000),
+
+  LOKI_URL: z.url({ protocol: /^https?$/ }).optional(),
+  LOKI_USERNAME: z.string().optional(),
+  LOKI_PASSWORD: z.string().optional(),
+  LOKI_BEARER_TOKEN: z.string().optional(),
+  LOKI_TIMEOUT_MS: int(10, 600_000).default(10_000),
 
   TRUSTED_PROXY_HOPS: int(0, 10).default(0),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
@@ -126,6 +141,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     values.API_KEY_PEPPER ??= dev.API_KEY_PEPPER;
   }
 
+  checkAuditSettings(values);
   const signingKeys = parseSigningKeys(values.JWT_SIGNING_KEYS);
   const minSecretBytes = production ? 32 : 16;
   const weak = signingKeys.filter((key) => Buffer.byteLength(key.secret) < minSecretBytes).map((key) => key.kid);
@@ -181,9 +197,52 @@ function toConfig(values: EnvValues, derived: { production: boolean; dataDir: st
     audit: {
       includeValues: values.AUDIT_INCLUDE_VALUES,
       dir: resolve(values.AUDIT_DIR ?? `${derived.dataDir}/audit`),
+      offload: {
+        batchMaxEvents: values.AUDIT_BATCH_MAX_EVENTS,
+        batchMaxBytes: values.AUDIT_BATCH_MAX_BYTES,
+        tenantBytesPerSecond: values.AUDIT_TENANT_BYTES_PER_S,
+        tenantConcurrency: values.AUDIT_TENANT_CONCURRENCY,
+        pushAttempts: values.AUDIT_PUSH_ATTEMPTS,
+        retryBaseMs: values.AUDIT_RETRY_BASE_MS,
+        retryMaxMs: values.AUDIT_RETRY_MAX_MS,
+        leaseMs: values.AUDIT_LEASE_MS,
+        runBudgetMs: values.AUDIT_RUN_BUDGET_MS,
+      },
     },
+    /** Loki, when LOKI_URL is set; otherwise audit events go to the JSON-lines files under audit.dir. */
+    loki: values.LOKI_URL
+      ? {
+          url: values.LOKI_URL.replace(/\/+$/, ''),
+          timeoutMs: values.LOKI_TIMEOUT_MS,
+          auth: lokiAuth(values),
+        }
+      : null,
     http: { trustedProxyHops: values.TRUSTED_PROXY_HOPS, shutdownGraceMs: values.SHUTDOWN_GRACE_MS },
   };
+}
+
+export type LokiAuth = { kind: 'none' } | { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; token: string };
+
+function lokiAuth(values: EnvValues): LokiAuth {
+  if (values.LOKI_BEARER_TOKEN) return { kind: 'bearer', token: values.LOKI_BEARER_TOKEN };
+  if (values.LOKI_USERNAME) return { kind: 'basic', username: values.LOKI_USERNAME, password: values.LOKI_PASSWORD ?? '' };
+  return { kind: 'none' };
+}
+
+/**
+ * The audit settings that only make sense together. A lease shorter than a push could expire while
+ * its holder is still waiting on Loki, letting a second run send the same batch.
+ */
+function checkAuditSettings(values: EnvValues): void {
+  const problems: string[] = [];
+  if (values.LOKI_BEARER_TOKEN && values.LOKI_USERNAME) problems.push('LOKI_BEARER_TOKEN and LOKI_USERNAME are exclusive: use one way to authenticate to Loki');
+  if (values.LOKI_USERNAME && !values.LOKI_PASSWORD) problems.push('LOKI_USERNAME needs LOKI_PASSWORD (or the secret file loki-password)');
+  if (!values.LOKI_USERNAME && values.LOKI_PASSWORD) problems.push('LOKI_PASSWORD is set without LOKI_USERNAME');
+  if (values.AUDIT_LEASE_MS < 2 * values.LOKI_TIMEOUT_MS + values.AUDIT_RETRY_MAX_MS) {
+    problems.push('AUDIT_LEASE_MS must be at least 2 x LOKI_TIMEOUT_MS + AUDIT_RETRY_MAX_MS');
+  }
+  if (values.AUDIT_RETRY_MAX_MS < values.AUDIT_RETRY_BASE_MS) problems.push('AUDIT_RETRY_MAX_MS must not be below AUDIT_RETRY_BASE_MS');
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
 }
 
 /** `kid:secret,kid:secret`; the first signs, all verify. A bare secret gets the kid `default`. */

@@ -3,9 +3,11 @@ import cron from 'node-cron';
 import { operationsByFunction } from '../../functions/operations.js';
 import { offloadAudit } from '../audit/offload.js';
 import { ConfigError, loadConfig } from '../config/config.js';
+import { createLokiClient } from '../loki/loki-client.js';
 import { buildOpenApiDocument } from '../openapi/document.js';
 import { exitOnSignal } from '../runtime/serve-function.js';
 import { createHttpServer } from '../runtime/server.js';
+import { redisReady } from '../redis/client.js';
 import { createServices } from '../services.js';
 import { createDemoTenantIfEmpty } from './demo-tenant.js';
 import { createGatewayHandler } from './gateway-handler.js';
@@ -16,17 +18,17 @@ async function main(): Promise<void> {
   const dataDir = resolve(process.env.KEYWARD_DATA_DIR ?? '.data');
   const redis = await findRedis(process.env, dataDir, { start: true });
   const config = loadConfig({ env: { ...process.env, ...redis.env } });
-  const services = createServices('gateway', config);
+  const services = createServices('gateway', config, { lokiClient: createLokiClient });
   const operations = Object.values(operationsByFunction).flat();
   const openApi = buildOpenApiDocument(operations, { version: process.env.npm_package_version ?? '0.0.0' });
   const http = createHttpServer(createGatewayHandler(operationsByFunction, openApi), services);
 
+  await redisReady(services.redis, 10_000);
   const demo = await createDemoTenantIfEmpty(services);
   const schedule = process.env.AUDIT_OFFLOAD_SCHEDULE ?? '*/10 * * * * *';
   const offload = cron.schedule(schedule, async () => {
     try {
-      const report = await offloadAudit(services);
-      if (report.shipped > 0) services.logger.debug({ offload: report }, 'audit offload run');
+      await offloadAudit(services);
     } catch (error) {
       services.logger.warn({ err: { message: (error as Error).message } }, 'audit offload failed; retried on the next run');
     }
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   const port = await http.listen();
   const lines = [
     `keyward gateway on http://127.0.0.1:${port}  (Redis: ${redis.url}, ${redis.how})`,
-    `audit trail: ${config.audit.dir}/<tenant>.jsonl   OpenAPI: http://127.0.0.1:${port}/openapi.json`,
+    `audit trail: ${services.auditSink.kind === 'loki' ? `Loki at ${services.auditSink.location}` : `${services.auditSink.location}/<tenant>.jsonl`}   OpenAPI: http://127.0.0.1:${port}/openapi.json`,
   ];
   if (demo) {
     lines.push(

@@ -11,7 +11,12 @@ export function tenantKeys(tenantId: string) {
   return {
     prefix,
     tenant: `${prefix}tenant`,
+    /** Events waiting for the offload (a stream read through the consumer group `offload`). */
     audit: `${prefix}audit`,
+    /** Events Loki refused (400), kept aside with its reason: never dropped. */
+    auditDead: `${prefix}audit-dead`,
+    /** Held by the one offload run working this tenant (value: the run's token, with an expiry). */
+    auditLease: `${prefix}audit-lease`,
     users: `${prefix}users`,
     user: (username: string) => `${prefix}user:${username}`,
     revokedToken: (jti: string) => `${prefix}revoked:${jti}`,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import ackAudit from './lua/ack-audit.lua';
 import apiKeysLib from './lua/lib/api-keys.lua';
 import auditLib from './lua/lib/audit.lua';
 import calendarLib from './lua/lib/calendar.lua';
@@ -11,6 +12,7 @@ import createApiKey from './lua/create-api-key.lua';
 import createItem from './lua/create-item.lua';
 import createTenant from './lua/create-tenant.lua';
 import createUser from './lua/create-user.lua';
+import deadLetterAudit from './lua/dead-letter-audit.lua';
 import deleteApiKey from './lua/delete-api-key.lua';
 import deleteItem from './lua/delete-item.lua';
 import deleteUser from './lua/delete-user.lua';
@@ -20,10 +22,12 @@ import getUser from './lua/get-user.lua';
 import listApiKeys from './lua/list-api-keys.lua';
 import listItems from './lua/list-items.lua';
 import listUsers from './lua/list-users.lua';
+import reapExpired from './lua/reap-expired.lua';
 import readAudit from './lua/read-audit.lua';
 import readLogin from './lua/read-login.lua';
 import rotateApiKey from './lua/rotate-api-key.lua';
 import recordEvent from './lua/record-event.lua';
+import renewLease from './lua/renew-lease.lua';
 import revokeToken from './lua/revoke-token.lua';
 import setTenantStatus from './lua/set-tenant-status.lua';
 import takeOverClaim from './lua/take-over-claim.lua';
@@ -64,6 +68,10 @@ export const scripts = {
   countFailure: script('count-failure', countFailure),
   takeOverClaim: script('take-over-claim', takeOverClaim),
   readLogin: script('read-login', readLogin),
+  ackAudit: script('ack-audit', ackAudit),
+  deadLetterAudit: script('dead-letter-audit', deadLetterAudit),
+  renewLease: script('renew-lease', renewLease),
+  reapExpired: script('reap-expired', reapExpired),
   recordEvent: tenantScript('record-event', recordEvent),
   revokeToken: tenantScript('revoke-token', revokeToken, write),
   createTenant: tenantScript('create-tenant', createTenant, write),

@@ -1,16 +1,24 @@
 import { ConfigError, loadConfig } from '../config/config.js';
-import { closeServices, createServices, type Services } from '../services.js';
+import { redisReady } from '../redis/client.js';
+import { closeServices, createServices, type ServiceOverrides, type Services } from '../services.js';
 import type { FunctionHandler } from './context.js';
 import { createHttpServer } from './server.js';
 
+/** How long a cold start waits for Redis before listening anyway (then /readyz answers 503 until it comes). */
+const redisWaitAtStartMs = 5000;
+
 /**
- * The entry point of one deployed function: config and clients at cold start, express on PORT,
- * and on SIGTERM: stop taking requests, finish those in flight, close Redis, exit.
+ * The entry point of one deployed function: config and clients at cold start, express on PORT once
+ * Redis is connected and its replicas counted (so the first write already waits for one), and on
+ * SIGTERM: stop taking requests, finish those in flight, close Redis, exit.
  */
-export function serveFunction(name: string, handler: FunctionHandler): Services {
-  const services = startServices(name);
+export function serveFunction(name: string, handler: FunctionHandler, overrides: Pick<ServiceOverrides, 'lokiClient'> = {}): Services {
+  const services = startServices(name, overrides);
   const http = createHttpServer(handler, services);
-  http.listen().then(
+  redisReady(services.redis, redisWaitAtStartMs)
+    .catch((error: Error) => services.logger.warn({ error: { message: error.message } }, 'listening before Redis is ready'))
+    .then(() => http.listen())
+    .then(
     (port) => services.logger.info({ port }, `${name} listening`),
     (error: Error) => {
       process.stderr.write(`${name}: cannot listen on port ${services.config.port}: ${error.message}\n`);
@@ -22,9 +30,9 @@ export function serveFunction(name: string, handler: FunctionHandler): Services 
 }
 
 /** Loads the config and builds the clients, or exits with the config's complaint. */
-export function startServices(name: string): Services {
+export function startServices(name: string, overrides: Pick<ServiceOverrides, 'lokiClient'> = {}): Services {
   try {
-    return createServices(name, loadConfig());
+    return createServices(name, loadConfig(), overrides);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${name}: ${error.message}\n`);

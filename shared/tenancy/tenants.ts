@@ -1,5 +1,6 @@
 import { systemCaller } from '../auth/caller.js';
 import type { AuditAction } from '../audit/actions.js';
+import { toAuditEntry } from '../audit/audit-entry.js';
 import { auditEventHead } from '../audit/event-head.js';
 import { offloadTenant } from '../audit/offload.js';
 import { isoTime } from '../clock.js';
@@ -67,16 +68,25 @@ export async function setTenantStatus(services: Services, tenantId: string, stat
 /**
  * Removes every key of a tenant. It is disabled first, its pending audit events are shipped (and a
  * final `delete_tenant` event stored with them), then its global entries and its keys are removed.
+ * Refused, with nothing removed, while the sink cannot take its events or Loki has refused some
+ * (its dead-letter stream is not empty): deleting the keys would lose them.
  */
 export async function deleteTenant(services: Services, tenantId: string): Promise<void> {
   const listed = (await services.redis.sismember(globalKeys.tenants, tenantId)) === 1;
   const exists = (await services.redis.exists(tenantKeys(tenantId).tenant)) === 1;
   if (!listed && !exists) throw new AppError('not_found', `No tenant ${tenantId}`);
   if (exists) await setTenantStatus(services, tenantId, 'disabled');
-  await offloadTenant(services, tenantId);
+  const drained = await offloadTenant(services, tenantId, { waitForLeaseMs: services.config.audit.offload.leaseMs + 1000 });
+  if (drained.backlog > 0) {
+    throw new Error(`tenant ${tenantId} not deleted: ${drained.backlog} audit events could not be shipped (${drained.stopped ?? 'unknown'}); try again later`);
+  }
+  if (drained.dead_letters > 0) {
+    throw new Error(`tenant ${tenantId} not deleted: ${drained.dead_letters} audit events refused by Loki wait in ${tenantKeys(tenantId).auditDead}; inspect them first`);
+  }
   const now = services.clock.now();
   const finalEvent = `${auditEventHead(tenantId, `cli-${now}`, now)},"actor":{"type":"system","id":"admin-cli"},"action":"delete_tenant","outcome":"success"}`;
-  await services.auditSink.write(tenantId, [finalEvent]);
+  const stored = await services.auditSink.write(tenantId, [toAuditEntry(`${now}-0`, finalEvent)]);
+  if (!stored.ok) throw new Error(`tenant ${tenantId} not deleted: the audit sink did not take its final event (${stored.reason})`);
   await removeTenantKeys(services, tenantId);
   await services.redis.srem(globalKeys.tenants, tenantId);
 }

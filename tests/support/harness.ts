@@ -8,6 +8,7 @@ import type { Clock } from '../../shared/clock.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { createGatewayHandler } from '../../shared/gateway/gateway-handler.js';
 import { createLogger } from '../../shared/logging/logger.js';
+import { redisReady } from '../../shared/redis/client.js';
 import { tenantKeys } from '../../shared/redis/keys.js';
 import { buildOpenApiDocument } from '../../shared/openapi/document.js';
 import type { FunctionHandler } from '../../shared/runtime/context.js';
@@ -68,6 +69,8 @@ export async function createTestApp(options: { env?: Record<string, string>; clo
   const logLines: string[] = [];
   const logger = createLogger({ level: config.logLevel, name: 'test', destination: { write: (line: string) => void logLines.push(line) } });
   const services = createServices('test', config, { logger, ...(options.clock ? { clock: options.clock } : {}) });
+  // As a function does at cold start (tests that point at a Redis that is down go on without it).
+  await redisReady(services.redis, 5000).catch(() => undefined);
   const operations = Object.values(operationsByFunction).flat();
   const handler = options.handler ?? createGatewayHandler(operationsByFunction, buildOpenApiDocument(operations, { version: 'test' }));
   return {
