@@ -40,7 +40,7 @@ export interface LuaScript {
   name: string;
   source: string;
   sha: string;
-  /** Changes data that must survive a failover: runs with an operation marker and waits for a replica. */
+  /** Changes users, keys, data or tenants: runs with an operation marker and is retried idempotently when its outcome is unknown. */
   durable: boolean;
 }
 

@@ -9,7 +9,7 @@ import type { Services } from '../services.js';
 import { tenantKeys } from './keys.js';
 import { replicasToWait } from './client.js';
 import { isRedisUnavailable } from './errors.js';
-import { RedirectedWriteError, runScript, runScriptAndWait, UnconfirmedWriteError } from './run-script.js';
+import { RedirectedWriteError, runScriptAndWait, UnconfirmedWriteError } from './run-script.js';
 import { scripts, type LuaScript } from './scripts.js';
 
 /** One authenticated operation: who calls, what it is audited as, and the scope it needs. */
@@ -31,10 +31,12 @@ export interface ScriptInput {
 const operationMarkerMs = 120_000;
 
 /**
- * Runs a tenant script: the caller's live check, the operation and its audit event in one round trip.
+ * Runs a tenant script: the caller's live check, the operation and its audit event in one round trip,
+ * pipelined with a WAIT for a replica when the master has replicas (so neither the change nor the
+ * event of an acknowledged request can be lost in a failover).
  * Returns the reply after its leading 'ok'; any other leading code is thrown as that AppError.
  *
- * A durable write also waits for a replica (pipelined WAIT) and carries an operation marker: when its
+ * A durable write also carries an operation marker: when its
  * outcome is unknown (connection lost, timeout, failover, no replica confirmation) it is tried again
  * within the command timeout, and a first attempt that was applied answers instead of applying twice.
  */
@@ -126,7 +128,7 @@ async function runOnce(services: Services, script: LuaScript, call: Call, input:
     operationId ? operationMarkerMs : '',
     ...(input.args ?? []),
   ];
-  if (!operationId) return runScript(services.redis, script, scriptKeys, scriptArgs);
+  // Every operation appends an audit event, reads included: none is acknowledged before a replica has it.
   const wait = { replicas: replicasToWait(services.redis), timeoutMs: services.config.redis.waitTimeoutMs };
   return runScriptAndWait(services.redis, script, scriptKeys, scriptArgs, wait);
 }
