@@ -112,7 +112,8 @@ function watchReplicas(client: RedisClient, settings: RedisSettings, logger: Log
     if (client.status !== 'ready') return;
     client.info('replication').then(
       (info) => {
-        replicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+        // Only replicas in sync: one doing a full resync cannot confirm a write until it is done.
+        replicas = (info.match(/^slave\d+:.*state=online/gm) ?? []).length;
         markFirst();
       },
       (error: Error) => logger.debug({ error: { message: error.message } }, 'replica count not refreshed'),

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ export interface SentinelSet extends Topology {
   master: RedisProcess;
   replicas: RedisProcess[];
   sentinelPorts: number[];
+  /** Each Sentinel's log so far (for reports of a failover that did not happen). */
+  sentinelLogs(): string[];
   /** The address Sentinel currently gives for the master. */
   currentMaster(): Promise<{ host: string; port: number }>;
 }
@@ -57,6 +59,7 @@ export async function startSentinelSet(): Promise<SentinelSet> {
     master,
     replicas,
     sentinelPorts,
+    sentinelLogs: () => sentinels.map((sentinel) => readFileSync(join(sentinel.dir, 'sentinel.log'), 'utf8')),
     currentMaster,
     async stop() {
       await Promise.all([...sentinels, master, ...replicas].map((server) => server.stop().catch(() => undefined)));
@@ -74,6 +77,7 @@ async function startSentinel(masterPort: number): Promise<RedisProcess> {
       `port ${port}`,
       'bind 127.0.0.1',
       `dir ${dir}`,
+      `logfile ${join(dir, 'sentinel.log')}`,
       `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
       `sentinel down-after-milliseconds ${masterName} 1000`,
       `sentinel failover-timeout ${masterName} 3000`,
@@ -141,6 +145,7 @@ export async function startCluster(): Promise<ClusterSet> {
 /** One command on a fresh direct connection. */
 export async function command(port: number, args: string[]): Promise<unknown> {
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
   try {
     await client.connect();
     const [name = '', ...rest] = args;
