@@ -14,6 +14,26 @@ export const entries = {
 // CommonJS inside an ESM bundle (express → debug → tty) calls require() for Node built-ins.
 const requireShim = "import { createRequire as __keywardCreateRequire } from 'node:module'; const require = __keywardCreateRequire(import.meta.url);";
 
+/** What every bundle is built with (the bench builds its bare-express baseline with the same). */
+export const bundleOptions = {
+  bundle: true,
+  minify: true,
+  sourcemap: false,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  loader: { '.lua': 'text' },
+  legalComments: 'none',
+  banner: { js: requireShim },
+  // Express's body parsers and file serving are never used (keyward reads bodies and writes
+  // responses itself): their charset and MIME tables, 630 KiB, are left out.
+  alias: {
+    'iconv-lite': './shared/runtime/bundle-stubs/iconv-lite.cjs',
+    'mime-db': './shared/runtime/bundle-stubs/mime-db.cjs',
+  },
+  logLevel: 'warning',
+};
+
 /** Builds the named bundles (all by default); returns each bundle's size in bytes. */
 export async function buildBundles(names = Object.keys(entries), { quiet = false } = {}) {
   const sizes = {};
@@ -24,19 +44,11 @@ export async function buildBundles(names = Object.keys(entries), { quiet = false
       const outdir = `dist/${name}`;
       await mkdir(outdir, { recursive: true });
       const result = await build({
+        ...bundleOptions,
         entryPoints: [entry],
         outfile: `${outdir}/index.js`,
-        bundle: true,
-        minify: true,
-        sourcemap: false,
-        platform: 'node',
-        target: 'node20',
-        format: 'esm',
-        loader: { '.lua': 'text' },
         banner: { js: name === 'admin' ? `#!/usr/bin/env node\n${requireShim}` : requireShim },
-        legalComments: 'none',
         metafile: true,
-        logLevel: 'warning',
       });
       // The bundle is ESM whatever package.json sits above it once copied into an image.
       await writeFile(`${outdir}/package.json`, '{ "type": "module" }\n');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Cursors are opaque to clients: the last key of a page, base64url. */
 export function encodeCursor(last: string): string {

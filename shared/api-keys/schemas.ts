@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { scopePattern } from '../auth/scopes.js';
 import { CursorSchema, limitSchema } from '../pagination.js';
 import { keyPrefixPattern } from './key-format.js';

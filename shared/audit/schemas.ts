@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { limitSchema } from '../pagination.js';
 import { auditActions } from './actions.js';
 

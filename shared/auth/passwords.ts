@@ -1,5 +1,5 @@
 import bcrypt from 'bcryptjs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** bcrypt reads only the first 72 bytes; longer passwords are refused, never truncated. */
 export const maxPasswordBytes = 72;

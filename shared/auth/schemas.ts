@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { maxPasswordBytes } from './passwords.js';
 
 /** OAuth2 password grant, form-encoded or JSON; other OAuth2 fields (scope, client_id) are ignored. */

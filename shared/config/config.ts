@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadOrCreateDevSecrets } from './dev-secrets.js';
 import { defaultSecretsDir, withSecretFiles } from './secrets.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CursorSchema, limitSchema } from '../pagination.js';
 
 const controlCharacters = /[\u0000-\u001f\u007f]/;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { authenticate } from '../auth/authenticate.js';
 import { AppError } from '../errors/app-error.js';
 import { recordEvent, type Call } from '../redis/tenant-script.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** 1–63 lowercase letters, digits and `-`, starting with a letter or digit: a Loki org id and a DNS label. */
 export const tenantIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;

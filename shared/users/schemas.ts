@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PasswordSchema } from '../auth/passwords.js';
 import { roles } from '../auth/scopes.js';
 import { CursorSchema, limitSchema } from '../pagination.js';

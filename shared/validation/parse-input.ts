@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { validationError, type ValidationIssue } from '../errors/app-error.js';
 
 export type InputSource = 'body' | 'query' | 'path' | 'header';
