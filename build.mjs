@@ -50,6 +50,8 @@ export async function buildBundles(names = Object.keys(entries), { quiet = false
         banner: { js: name === 'admin' ? `#!/usr/bin/env node\n${requireShim}` : requireShim },
         metafile: true,
       });
+      // bcrypt's worker thread (shared/auth/bcrypt-pool.ts) loads this file from beside index.js.
+      await build({ ...bundleOptions, entryPoints: ['shared/auth/bcrypt-worker.mjs'], outfile: `${outdir}/bcrypt-worker.mjs` });
       // The bundle is ESM whatever package.json sits above it once copied into an image.
       await writeFile(`${outdir}/package.json`, '{ "type": "module" }\n');
       sizes[name] = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);

@@ -555,3 +555,27 @@ describe('access denials are audited', () => {
     ]);
   });
 });
+
+describe('auth: a verified token remembered by the process', () => {
+  it('still expires on time, and a revoked one is still refused', async () => {
+    let now = Date.now();
+    const clocked = await createTestApp({ clock: { now: () => now } });
+    try {
+      const tenant = await newTenant(clocked);
+      const token = tenant.admin.token;
+      expect((await clocked.request('GET', '/users/me', { token })).status).toBe(200);
+      expect((await clocked.request('GET', '/users/me', { token })).status).toBe(200);
+      now += 1801 * 1000;
+      const expired = await clocked.request('GET', '/users/me', { token });
+      expect(expired.status).toBe(401);
+      expect(expired.body.code).toBe('token_expired');
+
+      const fresh = await login(clocked, tenant.admin.username, tenant.admin.password);
+      expect((await clocked.request('GET', '/users/me', { token: fresh })).status).toBe(200);
+      expect((await clocked.request('POST', '/token/revoke', { token: fresh })).status).toBe(200);
+      expect((await clocked.request('GET', '/users/me', { token: fresh })).body.code).toBe('token_revoked');
+    } finally {
+      await clocked.close();
+    }
+  });
+});

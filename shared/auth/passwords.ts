@@ -1,4 +1,5 @@
 import bcrypt from 'bcryptjs';
+import { createBcryptPool } from './bcrypt-pool.js';
 import * as z from 'zod';
 
 /** bcrypt reads only the first 72 bytes; longer passwords are refused, never truncated. */
@@ -11,12 +12,15 @@ export const PasswordSchema = z
     message: `Password must be at most ${maxPasswordBytes} bytes (bcrypt's limit)`,
   });
 
+const pool = createBcryptPool(new URL('./bcrypt-worker.mjs', import.meta.url));
+
+/** A bcrypt hash, computed off the event loop (worker threads) when the worker file is there. */
 export function hashPassword(password: string, cost: number): Promise<string> {
-  return bcrypt.hash(password, cost);
+  return pool ? pool.hash(password, cost) : bcrypt.hash(password, cost);
 }
 
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(password, hash);
+  return pool ? pool.compare(password, hash) : bcrypt.compare(password, hash);
 }
 
 const dummyHashes = new Map<number, Promise<string>>();
@@ -25,7 +29,7 @@ const dummyHashes = new Map<number, Promise<string>>();
 export function dummyHash(cost: number): Promise<string> {
   let hash = dummyHashes.get(cost);
   if (!hash) {
-    hash = bcrypt.hash(`no such user ${Math.random()}`, cost);
+    hash = hashPassword(`no such user ${Math.random()}`, cost);
     dummyHashes.set(cost, hash);
   }
   return hash;
