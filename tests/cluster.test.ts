@@ -24,8 +24,8 @@ function cluster(): Cluster {
 }
 
 describe('cluster: durable writes', () => {
-  it('knows the masters have replicas, so durable writes wait for one', () => {
-    expect(replicasToWait(cluster())).toBe(1);
+  it('knows the masters have replicas, so durable writes wait for one', async () => {
+    expect(await replicasToWait(cluster(), 1000)).toBe(1);
   });
 });
 

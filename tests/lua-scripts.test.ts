@@ -13,6 +13,7 @@ import { scanKeys } from '../shared/redis/scan.js';
 import { prelude, scripts, type LuaScript } from '../shared/redis/scripts.js';
 import { runTenantScript, type Call } from '../shared/redis/tenant-script.js';
 import { setTenantStatus } from '../shared/tenancy/tenants.js';
+import { startRedisServer, type RedisProcess } from './support/redis-server.js';
 import { addApiKey, addUser, createTestApp, newTenant, pendingEvents, uniqueName, type TestApp, type TestTenant } from './support/harness.js';
 
 const luaDir = join(import.meta.dirname, '..', 'shared', 'redis', 'lua');
@@ -108,9 +109,9 @@ function callOf(caller: Caller, action: AuditAction, scope: Scope | null = null)
 }
 
 /** Runs record-event (no effect but its guard and its event) and returns the error code it threw, if any. */
-async function recordWith(call: Call, outcome = 'success'): Promise<ErrorCode | 'ok'> {
+async function recordWith(call: Call, target: TestApp = app, outcome = 'success'): Promise<ErrorCode | 'ok'> {
   try {
-    await runTenantScript(app.services, scripts.recordEvent, call, { args: [outcome, ''] });
+    await runTenantScript(target.services, scripts.recordEvent, call, { args: [outcome, ''] });
     return 'ok';
   } catch (error) {
     if (error instanceof AppError) return error.code;
@@ -119,42 +120,56 @@ async function recordWith(call: Call, outcome = 'success'): Promise<ErrorCode | 
 }
 
 /** SCRIPT commands name no key: on a Cluster they go to every master, elsewhere to the one server. */
-function masters(): Redis[] {
-  const redis = app.services.redis;
+function masters(target: TestApp): Redis[] {
+  const redis = target.services.redis;
   return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }
 
-async function flushScripts(): Promise<void> {
-  await Promise.all(masters().map((node) => node.script('FLUSH')));
+async function flushScripts(target: TestApp): Promise<void> {
+  await Promise.all(masters(target).map((node) => node.script('FLUSH')));
 }
 
-async function cachedAnywhere(sha: string): Promise<boolean> {
-  const found = await Promise.all(masters().map((node) => node.script('EXISTS', sha) as Promise<number[]>));
+async function cachedAnywhere(target: TestApp, sha: string): Promise<boolean> {
+  const found = await Promise.all(masters(target).map((node) => node.script('EXISTS', sha) as Promise<number[]>));
   return found.some(([exists]) => exists === 1);
 }
 
+// On a Redis of its own: suites running beside this one would cache the scripts again between the
+// flush and the check.
 describe('lua scripts: EVALSHA with EVAL fallback', () => {
+  let server: RedisProcess;
+  let own: TestApp;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    own = await createTestApp({ env: { REDIS_URL: server.url } });
+  });
+  afterAll(async () => {
+    await own.close();
+    await server.stop();
+  });
+
   it('still runs a tenant script after SCRIPT FLUSH, and caches it again', async () => {
-    const tenant = await newTenant(app);
-    await flushScripts();
-    expect(await cachedAnywhere(scripts.recordEvent.sha)).toBe(false);
+    const tenant = await newTenant(own);
+    await flushScripts(own);
+    expect(await cachedAnywhere(own, scripts.recordEvent.sha)).toBe(false);
     const call = callOf(userCaller(tenant.tenantId, tenant.admin.username, 'admin'), 'get_user');
-    expect(await recordWith(call)).toBe('ok');
-    const events = await pendingEvents(app, tenant.tenantId);
+    expect(await recordWith(call, own)).toBe('ok');
+    const events = await pendingEvents(own, tenant.tenantId);
     expect(events.at(-1)).toMatchObject({ action: 'get_user', outcome: 'success', request_id: call.requestId, actor: { type: 'user', id: tenant.admin.username } });
-    expect(await cachedAnywhere(scripts.recordEvent.sha)).toBe(true);
+    expect(await cachedAnywhere(own, scripts.recordEvent.sha)).toBe(true);
   });
 
   it('runs a plain script by runScript after SCRIPT FLUSH', async () => {
     const key = `kw:test:${uniqueName('plain')}`;
-    await flushScripts();
-    expect(await runScript(app.services.redis, scripts.countFailure, [key], [60])).toBe(1);
-    expect(await runScript(app.services.redis, scripts.countFailure, [key], [60])).toBe(2);
-    expect(await app.services.redis.ttl(key)).toBeGreaterThan(0);
-    await flushScripts();
-    expect(await runScript(app.services.redis, scripts.compareAndDelete, [key], ['1'])).toBe(0);
-    expect(await runScript(app.services.redis, scripts.compareAndDelete, [key], ['2'])).toBe(1);
-    expect(await app.services.redis.exists(key)).toBe(0);
+    const redis = own.services.redis;
+    await flushScripts(own);
+    expect(await runScript(redis, scripts.countFailure, [key], [60])).toBe(1);
+    expect(await runScript(redis, scripts.countFailure, [key], [60])).toBe(2);
+    expect(await redis.ttl(key)).toBeGreaterThan(0);
+    await flushScripts(own);
+    expect(await runScript(redis, scripts.compareAndDelete, [key], ['1'])).toBe(0);
+    expect(await runScript(redis, scripts.compareAndDelete, [key], ['2'])).toBe(1);
+    expect(await redis.exists(key)).toBe(0);
   });
 });
 

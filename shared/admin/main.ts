@@ -5,6 +5,7 @@ import { createLogger } from '../logging/logger.js';
 import { createLokiClient } from '../loki/loki-client.js';
 import { redisReady } from '../redis/client.js';
 import { closeServices, createServices } from '../services.js';
+import { primingCodeCache } from '../runtime/code-cache.js';
 import { exitCodes, runCli } from './cli.js';
 
 /** `npm run admin -- <command>` and the package's `keyward` bin. */
@@ -24,7 +25,7 @@ async function main(): Promise<number> {
   });
 }
 
-main()
+if (!primingCodeCache()) main()
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
     const known = error instanceof ConfigError || error instanceof NoRedisError;

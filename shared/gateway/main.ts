@@ -9,6 +9,7 @@ import { exitOnSignal } from '../runtime/serve-function.js';
 import { createHttpServer } from '../runtime/server.js';
 import { redisReady } from '../redis/client.js';
 import { createServices } from '../services.js';
+import { primingCodeCache } from '../runtime/code-cache.js';
 import { createDemoTenantIfEmpty } from './demo-tenant.js';
 import { createGatewayHandler } from './gateway-handler.js';
 import { findRedis, NoRedisError } from './redis-discovery.js';
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => {
+if (!primingCodeCache()) main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof NoRedisError) {
     process.stderr.write(`keyward: ${error.message}\n`);
   } else {

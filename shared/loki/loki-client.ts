@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import axios, { isAxiosError } from 'axios';
+import type { AxiosInstance } from 'axios';
 import type { Config } from '../config/config.js';
 
 /** A push's answer: 2xx, or the status (null when no answer came: refused, reset, timed out) and Loki's text. */
@@ -50,26 +50,14 @@ export function createLokiClient(config: NonNullable<Config['loki']>): LokiClien
   } else if (config.auth.kind === 'bearer') {
     headers.authorization = `Bearer ${config.auth.token}`;
   }
-  // `timeout` is axios's idle timeout on the socket; the abort signal of each request bounds its total time.
-  const http = axios.create({
-    baseURL: config.url,
-    timeout: config.timeoutMs,
-    headers,
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
-    maxRedirects: 0,
-    maxBodyLength: Number.POSITIVE_INFINITY,
-    maxContentLength: 64 * 1024 * 1024,
-    responseType: 'text',
-    // Every status is an answer to interpret here, never an exception; and text stays text.
-    validateStatus: () => true,
-    transformResponse: [(data: unknown) => data],
-  });
+  // axios is loaded on the first request, not at cold start (a function's health check does not need it).
+  let client: Promise<AxiosInstance> | undefined;
+  const http = () => (client ??= import('axios').then(({ default: axios }) => createAxios(axios, config, headers)));
 
   return {
     async push(orgId, body) {
       try {
-        const response = await http.post('/loki/api/v1/push', body, {
+        const response = await (await http()).post('/loki/api/v1/push', body, {
           headers: { 'content-type': 'application/json', 'x-scope-orgid': orgId },
           signal: AbortSignal.timeout(config.timeoutMs),
         });
@@ -83,7 +71,7 @@ export function createLokiClient(config: NonNullable<Config['loki']>): LokiClien
     async queryRange(orgId, query) {
       let response;
       try {
-        response = await http.get('/loki/api/v1/query_range', {
+        response = await (await http()).get('/loki/api/v1/query_range', {
           headers: { 'x-scope-orgid': orgId },
           params: { query: query.query, start: query.start, end: query.end, limit: query.limit, direction: query.direction },
           signal: AbortSignal.timeout(config.timeoutMs),
@@ -104,6 +92,29 @@ export function createLokiClient(config: NonNullable<Config['loki']>): LokiClien
       return parsed.data.result as LokiStream[];
     },
   };
+}
+
+/** The one axios instance of the Loki client; `timeout` is axios's idle timeout, each request's abort signal bounds its total time. */
+function createAxios(axios: typeof import('axios').default, config: NonNullable<Config['loki']>, headers: Record<string, string>): AxiosInstance {
+  return axios.create({
+    baseURL: config.url,
+    timeout: config.timeoutMs,
+    headers,
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    maxRedirects: 0,
+    maxBodyLength: Number.POSITIVE_INFINITY,
+    maxContentLength: 64 * 1024 * 1024,
+    responseType: 'text',
+    // Every status is an answer to interpret here, never an exception; and text stays text.
+    validateStatus: () => true,
+    transformResponse: [(data: unknown) => data],
+  });
+}
+
+/** axios marks its errors (checked by shape: axios itself loads only on first use). */
+function isAxiosError(error: unknown): error is Error & { code?: string } {
+  return error instanceof Error && (error as { isAxiosError?: unknown }).isAxiosError === true;
 }
 
 function reasonOf(data: unknown, status: number): string {

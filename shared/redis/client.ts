@@ -9,6 +9,7 @@ interface ReplicaWatch {
   count(): number;
   /** Settles once the first count after connecting is known. */
   first: Promise<void>;
+  known: boolean;
 }
 
 const replicaWatch = new WeakMap<RedisClient, ReplicaWatch>();
@@ -71,9 +72,16 @@ export function createRedisClient(settings: RedisSettings, logger: Logger): Redi
   return client;
 }
 
-/** How many replicas a durable write should WAIT for now: 0 when waiting is off or the master has none. */
-export function replicasToWait(client: RedisClient): number {
-  return replicaWatch.get(client)?.count() ?? 0;
+/**
+ * How many replicas a write should WAIT for now: 0 when waiting is off or the master has none.
+ * Until the first count after connecting is known (at most `boundMs`), it waits for it, so a
+ * write right after a cold start does not skip the WAIT.
+ */
+export async function replicasToWait(client: RedisClient, boundMs: number): Promise<number> {
+  const watch = replicaWatch.get(client);
+  if (!watch) return 0;
+  if (!watch.known) await Promise.race([watch.first, new Promise((resolve) => setTimeout(resolve, boundMs).unref())]);
+  return watch.count();
 }
 
 /** Resolves once the client is connected and knows its replicas (or rejects after `timeoutMs`). */
@@ -102,18 +110,20 @@ function watchReplicas(client: RedisClient, settings: RedisSettings, logger: Log
   if (client instanceof Cluster) {
     // The slot table lists each slot's master, then its replicas (known even though reads never go to them).
     const hasReplicas = () => client.slots.some((owners) => owners.length > 1);
-    replicaWatch.set(client, { count: () => (hasReplicas() ? settings.waitReplicas : 0), first: Promise.resolve() });
+    replicaWatch.set(client, { count: () => (hasReplicas() ? settings.waitReplicas : 0), first: Promise.resolve(), known: true });
     return;
   }
   let replicas = 0;
   let markFirst: () => void = () => undefined;
   const first = new Promise<void>((resolve) => (markFirst = resolve));
+  const watch: ReplicaWatch = { count: () => Math.min(replicas, settings.waitReplicas), first, known: false };
   const refresh = () => {
     if (client.status !== 'ready') return;
     client.info('replication').then(
       (info) => {
         // Only replicas in sync: one doing a full resync cannot confirm a write until it is done.
         replicas = (info.match(/^slave\d+:.*state=online/gm) ?? []).length;
+        watch.known = true;
         markFirst();
       },
       (error: Error) => logger.debug({ error: { message: error.message } }, 'replica count not refreshed'),
@@ -122,5 +132,5 @@ function watchReplicas(client: RedisClient, settings: RedisSettings, logger: Log
   client.on('ready', refresh);
   const timer = setInterval(refresh, replicaRefreshMs).unref();
   client.once('end', () => clearInterval(timer));
-  replicaWatch.set(client, { count: () => Math.min(replicas, settings.waitReplicas), first });
+  replicaWatch.set(client, watch);
 }

@@ -6,7 +6,18 @@
  * Global keys are few, and each is read alone: tenant list, username claims, API-key hash → tenant,
  * login-failure counters.
  */
-export function tenantKeys(tenantId: string) {
+export function tenantKeys(tenantId: string): TenantKeys {
+  let keys = recent.get(tenantId);
+  if (!keys) {
+    // Built once per tenant (a bounded memo): request paths ask for them on every call.
+    if (recent.size >= 1000) recent.clear();
+    keys = buildTenantKeys(tenantId);
+    recent.set(tenantId, keys);
+  }
+  return keys;
+}
+
+function buildTenantKeys(tenantId: string) {
   const prefix = `kw:{t:${tenantId}}:`;
   return {
     prefix,
@@ -32,7 +43,9 @@ export function tenantKeys(tenantId: string) {
   };
 }
 
-export type TenantKeys = ReturnType<typeof tenantKeys>;
+export type TenantKeys = ReturnType<typeof buildTenantKeys>;
+
+const recent = new Map<string, TenantKeys>();
 
 export const globalKeys = {
   tenants: 'kw:tenants',

@@ -129,7 +129,7 @@ async function runOnce(services: Services, script: LuaScript, call: Call, input:
     ...(input.args ?? []),
   ];
   // Every operation appends an audit event, reads included: none is acknowledged before a replica has it.
-  const wait = { replicas: replicasToWait(services.redis), timeoutMs: services.config.redis.waitTimeoutMs };
+  const wait = { replicas: await replicasToWait(services.redis, services.config.redis.commandTimeoutMs), timeoutMs: services.config.redis.waitTimeoutMs };
   return runScriptAndWait(services.redis, script, scriptKeys, scriptArgs, wait);
 }
 

@@ -1,33 +1,42 @@
 import { ConfigError, loadConfig } from '../config/config.js';
 import { redisReady } from '../redis/client.js';
+import { primingCodeCache } from './code-cache.js';
 import { closeServices, createServices, type ServiceOverrides, type Services } from '../services.js';
 import type { FunctionHandler } from './context.js';
 import { createHttpServer } from './server.js';
 
-/** How long a cold start waits for Redis before listening anyway (then /readyz answers 503 until it comes). */
-const redisWaitAtStartMs = 5000;
-
 /**
- * The entry point of one deployed function: config and clients at cold start, express on PORT once
- * Redis is connected and its replicas counted (so the first write already waits for one), and on
- * SIGTERM: stop taking requests, finish those in flight, close Redis, exit.
+ * The entry point of one deployed function: config and clients at cold start, express on PORT at
+ * once (health: the process is up; readiness, /readyz, follows Redis; a request that needs Redis
+ * before it is connected waits in the client's bounded queue), and on SIGTERM: stop taking
+ * requests, finish those in flight, close Redis, exit.
  */
-export function serveFunction(name: string, handler: FunctionHandler, overrides: Pick<ServiceOverrides, 'lokiClient'> = {}): Services {
+export function serveFunction(name: string, handler: FunctionHandler, overrides: Pick<ServiceOverrides, 'lokiClient'> = {}): void {
+  if (primingCodeCache()) return;
+  // Cold-start phases, in ms since the process started (logged once listening, and once Redis is ready).
+  const startup = { modules_loaded: Math.round(performance.now()), services_built: 0, listening: 0 };
   const services = startServices(name, overrides);
   const http = createHttpServer(handler, services);
-  redisReady(services.redis, redisWaitAtStartMs)
-    .catch((error: Error) => services.logger.warn({ error: { message: error.message } }, 'listening before Redis is ready'))
-    .then(() => http.listen())
-    .then(
-    (port) => services.logger.info({ port }, `${name} listening`),
+  startup.services_built = Math.round(performance.now());
+  http.listen().then(
+    (port) => {
+      startup.listening = Math.round(performance.now());
+      services.logger.info({ port, startup_ms: startup }, `${name} listening`);
+    },
     (error: Error) => {
       process.stderr.write(`${name}: cannot listen on port ${services.config.port}: ${error.message}\n`);
       process.exit(1);
     },
   );
+  redisReady(services.redis, redisReadyLogAfterMs).then(
+    () => services.logger.info({ redis_ready_ms: Math.round(performance.now()) }, 'redis ready'),
+    (error: Error) => services.logger.warn({ error: { message: error.message } }, 'redis not ready yet'),
+  );
   exitOnSignal(services, () => http.drain());
-  return services;
 }
+
+/** How long after start a Redis still not ready is worth a warning. */
+const redisReadyLogAfterMs = 5000;
 
 /** Loads the config and builds the clients, or exits with the config's complaint. */
 export function startServices(name: string, overrides: Pick<ServiceOverrides, 'lokiClient'> = {}): Services {

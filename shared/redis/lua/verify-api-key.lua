@@ -3,6 +3,7 @@
 -- KEYS[6] tenant hash → id index
 -- ARGV[12] HMAC of the presented key, '' when its format or checksum was already wrong   ARGV[13] scope to require, '' for none
 -- Returns {'ok', CODE, key id or '', rate limit or '', rate remaining, rate reset ms, quota remaining or '', field, value, ...}
+-- (the fields are those a verification answers with: name, scopes, meta, expires_at, enabled)
 -- | {denial}; CODE is VALID, NOT_FOUND, EXPIRED, DISABLED, FORBIDDEN, RATE_LIMITED or USAGE_EXCEEDED.
 local scopes, denial = guard()
 if denial then return denial end
@@ -18,6 +19,11 @@ local CODE = string.upper(code)
 audit(ARGV[7], code == 'valid' and 'success' or 'failure', nil, member('code', CODE) .. (id and member('key_id', id) or ''))
 local reply = { 'ok', CODE, id or '', rate and rate[1] or '', rate and rate[2] or '', rate and rate[3] or '', quota or '' }
 if id then
-  for _, part in ipairs(redis.call('HGETALL', record_key)) do reply[#reply + 1] = part end
+  local names = { 'key_id', 'name', 'scopes', 'meta', 'expires_at', 'enabled' }
+  local values = redis.call('HMGET', record_key, unpack(names))
+  for i, name in ipairs(names) do
+    reply[#reply + 1] = name
+    reply[#reply + 1] = values[i] or ''
+  end
 end
 return reply

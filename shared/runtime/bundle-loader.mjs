@@ -1,0 +1,25 @@
+// dist/<name>/index.js: loads the bundle (bundle.cjs) with the V8 code cache build.mjs made for it
+// (bundle.cache), so a cold start compiles almost nothing. A cache from another Node/V8 version is
+// rejected by V8 and the bundle is compiled as usual: slower, never wrong.
+// With KEYWARD_PRIME_CODE_CACHE=1 (build.mjs only) it evaluates the modules without starting
+// anything (shared/runtime/code-cache.ts) and writes the cache.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire, Module } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bundle = join(here, 'bundle.cjs');
+const cacheFile = join(here, 'bundle.cache');
+const priming = process.env.KEYWARD_PRIME_CODE_CACHE === '1';
+
+const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), {
+  filename: bundle,
+  cachedData: !priming && existsSync(cacheFile) ? readFileSync(cacheFile) : undefined,
+});
+if (script.cachedDataRejected) process.stderr.write(`${bundle}: code cache rejected (made by another Node version?); compiled instead\n`);
+if (priming) globalThis.__keywardPrimingCodeCache = true;
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, here);
+if (priming) writeFileSync(cacheFile, script.createCachedData());
