@@ -18,7 +18,7 @@ const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), {
   filename: bundle,
   cachedData: !priming && existsSync(cacheFile) ? readFileSync(cacheFile) : undefined,
 });
-if (script.cachedDataRejected) process.stderr.write(`${bundle}: code cache rejected (made by another Node version?); compiled instead\n`);
+if (script.cachedDataRejected) process.stderr.write(`${bundle}: code cache rejected (another Node version, or V8 flags in NODE_OPTIONS?); compiled instead\n`);
 if (priming) globalThis.__keywardPrimingCodeCache = true;
 const module = { exports: {} };
 script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, here);
