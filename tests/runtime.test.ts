@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { prng } from './support/prng.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as dataHandler } from '../functions/data/handler.js';
 import { AppError } from '../shared/errors/app-error.js';
@@ -31,17 +32,6 @@ function parseLogLines(lines: string[]): Record<string, unknown>[] {
   );
 }
 
-/** mulberry32: a small seeded PRNG, so a failing fuzz run can be replayed with FUZZ_SEED. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -11,7 +11,8 @@ import { createPacer, type Pacer } from './pacer.js';
 /** Why a run left some of a tenant's events for the next run. */
 export type StopReason = 'leased' | 'sink_unavailable' | 'rate_limited' | 'lease_lost' | 'budget' | 'error';
 
-export interface TenantOffloadReport {
+/** What a run did, for one tenant or summed over all. */
+export interface OffloadCounts {
   /** Events the sink stored (acknowledged and deleted from Redis). */
   shipped: number;
   /** Pushes that failed (429, 5xx, timeout, refused) and were tried again within the run. */
@@ -22,22 +23,19 @@ export interface TenantOffloadReport {
   expired: number;
   /** Events still waiting in Redis after the run. */
   backlog: number;
-  /** Events in the tenant's dead-letter stream (all runs). */
+  /** Events in the dead-letter stream (all runs). */
   dead_letters: number;
+}
+
+export interface TenantOffloadReport extends OffloadCounts {
   stopped?: StopReason;
   error?: string;
 }
 
-export interface OffloadReport {
+export interface OffloadReport extends OffloadCounts {
   run_id: string;
   sink: 'loki' | 'file';
   duration_ms: number;
-  shipped: number;
-  retried: number;
-  dead_lettered: number;
-  expired: number;
-  backlog: number;
-  dead_letters: number;
   tenants: Record<string, TenantOffloadReport>;
 }
 

@@ -5,6 +5,7 @@ import auditLib from './lua/lib/audit.lua';
 import calendarLib from './lua/lib/calendar.lua';
 import guardLib from './lua/lib/guard.lua';
 import layoutLib from './lua/lib/layout.lua';
+import pagingLib from './lua/lib/paging.lua';
 import scopesLib from './lua/lib/scopes.lua';
 import compareAndDelete from './lua/compare-and-delete.lua';
 import countFailure from './lua/count-failure.lua';
@@ -49,11 +50,11 @@ function script(name: string, source: string, durable = false): LuaScript {
 }
 
 /** The Lua library before every tenant script, in dependency order (each part uses those before it). */
-export const prelude = [layoutLib, auditLib, scopesLib, calendarLib, apiKeysLib, guardLib].join('\n');
+export const prelude = [layoutLib, auditLib, scopesLib, pagingLib, calendarLib, apiKeysLib, guardLib].join('\n');
 
 /**
  * A script that shares the tenant layout of KEYS and ARGV: the prelude (layout and operation
- * marker, audit, scopes, calendar, API-key use, guard) first, then the script's own body as
+ * marker, audit, scopes, paging, calendar, API-key use, guard) first, then the script's own body as
  * `main()`, whose reply `finish()` records.
  */
 function tenantScript(name: string, body: string, durable = false): LuaScript {

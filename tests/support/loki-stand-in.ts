@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { freePort } from '../../shared/gateway/redis-discovery.js';
+import { prng } from './prng.js';
+
+export { prng };
 
 /**
  * A STAND-IN for Grafana Loki, written for the tests: a real HTTP server on a free port, strict to
@@ -398,14 +401,3 @@ function readBody(request: IncomingMessage): Promise<Buffer | null> {
   });
 }
 
-/** mulberry32: a small seeded generator, so fault sequences repeat from run to run. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -16,9 +16,12 @@ export interface RedisProcess {
 export async function startRedisServer(extraArgs: string[] = [], options: { port?: number } = {}): Promise<RedisProcess> {
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'keyward-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs], {
-    stdio: 'ignore',
-  });
+  return startRedisProcess(['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs], port, dir);
+}
+
+/** Runs `redis-server <args>` (a server or a Sentinel) and resolves once it answers PING on `port`. */
+export async function startRedisProcess(args: string[], port: number, dir: string): Promise<RedisProcess> {
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   for (let attempt = 0; attempt < 200; attempt += 1) {
     if (await answersPing('127.0.0.1', port)) {
@@ -38,5 +41,5 @@ export async function startRedisServer(extraArgs: string[] = [], options: { port
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   child.kill('SIGKILL');
-  throw new Error(`redis-server did not start on port ${port} (is redis-server installed?)`);
+  throw new Error(`redis-server ${args.join(' ')} did not start on port ${port} (is redis-server installed?)`);
 }

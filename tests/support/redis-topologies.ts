@@ -1,11 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { answersPing } from '../../shared/gateway/redis-discovery.js';
-import { startRedisServer, type RedisProcess } from './redis-server.js';
+import { startRedisProcess, startRedisServer, type RedisProcess } from './redis-server.js';
 
 /** Settings a keyward process needs to reach a topology, as environment variables. */
 export type RedisEnv = Record<string, string>;
@@ -85,20 +84,7 @@ async function startSentinel(masterPort: number): Promise<RedisProcess> {
       '',
     ].join('\n'),
   );
-  const child = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(() => answersPing('127.0.0.1', port), `sentinel on ${port}`);
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    dir,
-    process: child,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return startRedisProcess([conf, '--sentinel'], port, dir);
 }
 
 export interface ClusterSet extends Topology {

@@ -4,14 +4,7 @@
 -- Returns {'ok', next_cursor or '', {field, value, ...}, ...} | {denial}.
 local scopes, denial = guard()
 if denial then return denial end
-local min = ARGV[12] ~= '' and ('(' .. ARGV[12]) or '-'
-local limit = tonumber(ARGV[13])
-local ids = redis.call('ZRANGEBYLEX', KEYS[6], min, '+', 'LIMIT', 0, limit + 1)
-local next_cursor = ''
-if #ids > limit then
-  ids[limit + 1] = nil
-  next_cursor = ids[limit]
-end
+local ids, next_cursor = lex_page(KEYS[6], ARGV[12], tonumber(ARGV[13]))
 local reply = { 'ok', next_cursor }
 for _, id in ipairs(ids) do
   refreshed_quota(ARGV[8] .. id)

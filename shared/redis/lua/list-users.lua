@@ -5,14 +5,7 @@
 -- Returns {'ok', next_cursor or '', {username, role, full_name, email, disabled, created_at, updated_at}, ...} | {denial}.
 local scopes, denial = guard()
 if denial then return denial end
-local min = ARGV[12] ~= '' and ('(' .. ARGV[12]) or '-'
-local limit = tonumber(ARGV[13])
-local names = redis.call('ZRANGEBYLEX', KEYS[6], min, '+', 'LIMIT', 0, limit + 1)
-local next_cursor = ''
-if #names > limit then
-  names[limit + 1] = nil
-  next_cursor = names[limit]
-end
+local names, next_cursor = lex_page(KEYS[6], ARGV[12], tonumber(ARGV[13]))
 local reply = { 'ok', next_cursor }
 for _, name in ipairs(names) do
   reply[#reply + 1] = redis.call('HMGET', ARGV[14] .. name, 'username', 'role', 'full_name', 'email', 'disabled', 'created_at', 'updated_at')

@@ -1,6 +1,6 @@
 -- lib/layout.lua: the first part of the prelude that shared/redis/scripts.ts puts before every
--- tenant script (lib/layout, lib/audit, lib/scopes, lib/calendar, lib/api-keys, lib/guard, in
--- that order); the script's own body becomes `main()`, and the script returns `finish(main())`.
+-- tenant script (lib/layout, lib/audit, lib/scopes, lib/paging, lib/calendar, lib/api-keys,
+-- lib/guard, in that order); the script's own body becomes `main()`, and the script returns `finish(main())`.
 --
 -- Every tenant script shares this layout; its own KEYS start at 6 and its own ARGV at 12.
 --   KEYS[1] tenant record (hash: status)
