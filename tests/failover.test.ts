@@ -93,7 +93,11 @@ describe('sentinel: writes need a replica', () => {
     const started = performance.now();
     const response = await app.request('POST', '/data', { token: tenant.admin.token, json: { key: 'unconfirmed', value: 1 } });
     const took = performance.now() - started;
+    // A read appends an audit event too: not confirmed by a replica, it is refused as well (not retried).
+    const read = await app.request('GET', '/data/anything', { token: tenant.admin.token });
     for (const replica of set.replicas) replica.process.kill('SIGCONT');
+    expect(read.status).toBe(503);
+    expect(read.body).toMatchObject({ code: 'redis_unavailable', detail: 'Database unavailable' });
     expect(response.status).toBe(503);
     expect(response.body).toMatchObject({ code: 'redis_unavailable', detail: 'Database unavailable; the change may or may not have been applied' });
     expect(took).toBeLessThan(3 * commandTimeoutMs + 1000);

@@ -36,12 +36,14 @@ const operationMarkerMs = 120_000;
  * event of an acknowledged request can be lost in a failover).
  * Returns the reply after its leading 'ok'; any other leading code is thrown as that AppError.
  *
- * A durable write also carries an operation marker: when its
- * outcome is unknown (connection lost, timeout, failover, no replica confirmation) it is tried again
- * within the command timeout, and a first attempt that was applied answers instead of applying twice.
+ * When Redis cannot serve, the operation is tried again with backoff within twice the command
+ * timeout: a read only when it certainly did not run (refused, redirected), since a second run would
+ * append a second event; a durable write also when its outcome is unknown (connection lost, timeout,
+ * no replica confirmation), because it carries an operation marker: a first attempt that was
+ * applied answers instead of applying twice.
  */
 export async function runTenantScript(services: Services, script: LuaScript, call: Call, input: ScriptInput = {}): Promise<unknown[]> {
-  const reply = script.durable ? await runDurably(services, script, call, input) : await runOnce(services, script, call, input, null);
+  const reply = await runWithRetries(services, script, call, input);
   if (!Array.isArray(reply) || reply.length === 0) throw new Error(`script ${script.name} gave no reply`);
   const [status, ...rest] = reply as unknown[];
   if (status === 'ok') return rest;
@@ -59,9 +61,9 @@ function rateLimitHeaders([limit, remaining, resetMs]: unknown[], now: number): 
   return { 'ratelimit-limit': String(limit), 'ratelimit-remaining': String(remaining), 'ratelimit-reset': seconds, 'retry-after': seconds };
 }
 
-async function runDurably(services: Services, script: LuaScript, call: Call, input: ScriptInput): Promise<unknown> {
-  const operationId = randomUUID();
-  // Tries start within twice the command timeout; each may take one timeout: a write answers within three.
+async function runWithRetries(services: Services, script: LuaScript, call: Call, input: ScriptInput): Promise<unknown> {
+  const operationId = script.durable ? randomUUID() : null;
+  // Tries start within twice the command timeout; each may take one timeout: a request answers within three.
   const budgetMs = 2 * services.config.redis.commandTimeoutMs;
   const started = Date.now();
   let delayMs = 50;
@@ -70,11 +72,13 @@ async function runDurably(services: Services, script: LuaScript, call: Call, inp
     try {
       return await runOnce(services, script, call, input, operationId);
     } catch (error) {
-      const retriable = isRedisUnavailable(error) || error instanceof UnconfirmedWriteError || error instanceof RedirectedWriteError;
-      if (!retriable) throw error;
-      outcomeUnknown ||= mayHaveApplied(error);
-      if (Date.now() - started + delayMs >= budgetMs) {
-        const detail = outcomeUnknown ? 'Database unavailable; the change may or may not have been applied' : undefined;
+      const unavailable = isRedisUnavailable(error) || error instanceof UnconfirmedWriteError || error instanceof RedirectedWriteError;
+      if (!unavailable) throw error;
+      const applied = mayHaveApplied(error);
+      outcomeUnknown ||= applied;
+      const retriable = script.durable || !applied;
+      if (!retriable || Date.now() - started + delayMs >= budgetMs) {
+        const detail = script.durable && outcomeUnknown ? 'Database unavailable; the change may or may not have been applied' : undefined;
         throw new AppError('redis_unavailable', detail, { cause: error, expose: detail !== undefined });
       }
       await new Promise((resolve) => setTimeout(resolve, delayMs));
