@@ -163,19 +163,7 @@ export function redisStatefulSet(): IStatefulSet {
         spec: {
           securityContext: podSecurity,
           terminationGracePeriodSeconds: 30,
-          initContainers: [
-            {
-              name: 'config',
-              image: redisImage,
-              command: ['sh', '/config/redis-init.sh'],
-              env: passwordEnv,
-              securityContext: containerSecurity,
-              volumeMounts: [
-                { name: 'config', mountPath: '/config' },
-                { name: 'runtime', mountPath: '/etc/redis' },
-              ],
-            },
-          ],
+          initContainers: [configInitContainer('redis-init.sh', '/etc/redis')],
           containers: [
             {
               name: 'redis',
@@ -209,6 +197,21 @@ export function redisStatefulSet(): IStatefulSet {
   };
 }
 
+/** The init container that writes a server's (or Sentinel's) config from the ConfigMap's script into a writable volume. */
+function configInitContainer(script: string, runtimeDir: string) {
+  return {
+    name: 'config',
+    image: redisImage,
+    command: ['sh', `/config/${script}`],
+    env: passwordEnv,
+    securityContext: containerSecurity,
+    volumeMounts: [
+      { name: 'config', mountPath: '/config' },
+      { name: 'runtime', mountPath: runtimeDir },
+    ],
+  };
+}
+
 /** Sentinels keep no state worth a volume: on restart the init script asks the others for the master. */
 export function sentinelStatefulSetObject(): IStatefulSet {
   return {
@@ -224,19 +227,7 @@ export function sentinelStatefulSetObject(): IStatefulSet {
         metadata: { labels: labels(sentinelStatefulSet) },
         spec: {
           securityContext: podSecurity,
-          initContainers: [
-            {
-              name: 'config',
-              image: redisImage,
-              command: ['sh', '/config/sentinel-init.sh'],
-              env: passwordEnv,
-              securityContext: containerSecurity,
-              volumeMounts: [
-                { name: 'config', mountPath: '/config' },
-                { name: 'runtime', mountPath: '/etc/sentinel' },
-              ],
-            },
-          ],
+          initContainers: [configInitContainer('sentinel-init.sh', '/etc/sentinel')],
           containers: [
             {
               name: 'sentinel',
