@@ -27,6 +27,8 @@ export interface OffloadCounts {
   dead_letters: number;
 }
 
+const counters = ['shipped', 'retried', 'dead_lettered', 'expired', 'backlog', 'dead_letters'] as const satisfies readonly (keyof OffloadCounts)[];
+
 export interface TenantOffloadReport extends OffloadCounts {
   stopped?: StopReason;
   error?: string;
@@ -92,26 +94,8 @@ export async function offloadAudit(services: Services, options: { runId?: string
     tenants[tenantId] = await offloadTenantInRun(services, tenantId, run);
   });
 
-  const report: OffloadReport = {
-    run_id: run.runId,
-    sink: services.auditSink.kind,
-    duration_ms: Math.round(performance.now() - startedAt),
-    shipped: 0,
-    retried: 0,
-    dead_lettered: 0,
-    expired: 0,
-    backlog: 0,
-    dead_letters: 0,
-    tenants,
-  };
-  for (const tenant of Object.values(tenants)) {
-    report.shipped += tenant.shipped;
-    report.retried += tenant.retried;
-    report.dead_lettered += tenant.dead_lettered;
-    report.expired += tenant.expired;
-    report.backlog += tenant.backlog;
-    report.dead_letters += tenant.dead_letters;
-  }
+  const report: OffloadReport = { run_id: run.runId, sink: services.auditSink.kind, duration_ms: Math.round(performance.now() - startedAt), ...emptyTenantReport(), tenants };
+  for (const tenant of Object.values(tenants)) for (const counter of counters) report[counter] += tenant[counter];
   logReport(services, report);
   return report;
 }
