@@ -17,6 +17,8 @@ const hostList = /^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/;
 const EnvSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: int(0, 65535).default(8080),
+  /** The interface to listen on: loopback unless told otherwise (0.0.0.0 to serve other machines). */
+  HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYWARD_DATA_DIR: z.string().default('.data'),
 
@@ -40,6 +42,7 @@ const EnvSchema = z.object({
 
   API_KEY_PEPPER: z.string().optional(),
   API_KEY_DEFAULT_PREFIX: z.string().regex(/^[A-Za-z0-9]{1,16}$/).default('kw'),
+  API_KEYS_MAX_PER_TENANT: int(1, 100_000_000).default(100_000),
 
   BCRYPT_COST: int(4, 15).default(12),
   LOGIN_MAX_FAILURES_PER_USER: int(1, 1000).default(10),
@@ -62,6 +65,10 @@ const EnvSchema = z.object({
   AUDIT_RETRY_MAX_MS: int(1, 60_000).default(5000),
   AUDIT_LEASE_MS: int(100, 3_600_000).default(60_000),
   AUDIT_RUN_BUDGET_MS: int(100, 3_600_000).default(50_000),
+  /** A trigger within this long of the last run's start (or during a run) starts nothing. */
+  AUDIT_MIN_RUN_INTERVAL_MS: int(0, 3_600_000).default(5000),
+  /** Shows per-tenant figures of the offload to a caller presenting it as a Bearer token. */
+  AUDIT_OFFLOAD_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
   LOKI_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOKI_USERNAME: z.string().optional(),
@@ -158,6 +165,7 @@ function toConfig(values: EnvValues, derived: { production: boolean; dataDir: st
   return {
     production: derived.production,
     port: values.PORT,
+    host: values.HOST,
     logLevel: values.LOG_LEVEL,
     dataDir: derived.dataDir,
     redis: {
@@ -181,7 +189,7 @@ function toConfig(values: EnvValues, derived: { production: boolean; dataDir: st
       audience: values.JWT_AUDIENCE,
       ttlSeconds: values.ACCESS_TOKEN_TTL_S,
     },
-    apiKeys: { pepper: derived.pepper, defaultPrefix: values.API_KEY_DEFAULT_PREFIX },
+    apiKeys: { pepper: derived.pepper, defaultPrefix: values.API_KEY_DEFAULT_PREFIX, maxPerTenant: values.API_KEYS_MAX_PER_TENANT },
     passwords: { bcryptCost: values.BCRYPT_COST },
     login: {
       maxFailuresPerUser: values.LOGIN_MAX_FAILURES_PER_USER,
@@ -207,6 +215,8 @@ function toConfig(values: EnvValues, derived: { production: boolean; dataDir: st
         retryMaxMs: values.AUDIT_RETRY_MAX_MS,
         leaseMs: values.AUDIT_LEASE_MS,
         runBudgetMs: values.AUDIT_RUN_BUDGET_MS,
+        minRunIntervalMs: values.AUDIT_MIN_RUN_INTERVAL_MS,
+        token: values.AUDIT_OFFLOAD_TOKEN,
       },
     },
     /** Loki, when LOKI_URL is set; otherwise audit events go to the JSON-lines files under audit.dir. */

@@ -9,6 +9,7 @@ export const secretSettings = {
   REDIS_SENTINEL_PASSWORD: 'redis-sentinel-password',
   LOKI_PASSWORD: 'loki-password',
   LOKI_BEARER_TOKEN: 'loki-bearer-token',
+  AUDIT_OFFLOAD_TOKEN: 'audit-offload-token',
 } as const;
 
 export const defaultSecretsDir = '/var/openfaas/secrets';

@@ -59,6 +59,8 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     LOG_LEVEL: 'debug',
     KEYWARD_DATA_DIR: dir,
     AUDIT_DIR: join(dir, 'audit'),
+    // Tests trigger offload runs back to back; coalescing them is tested on its own.
+    AUDIT_MIN_RUN_INTERVAL_MS: '0',
     ...extra,
   };
 }
