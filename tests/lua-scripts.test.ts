@@ -10,8 +10,10 @@ import type { ErrorCode } from '../shared/errors/codes.js';
 import { tenantKeyPattern, tenantKeys } from '../shared/redis/keys.js';
 import { runScript } from '../shared/redis/run-script.js';
 import { scanKeys } from '../shared/redis/scan.js';
+import { frameArgList, frameArgs, frameDeclaration, frameKeyList, frameKeys } from '../shared/redis/script-frame.js';
 import { prelude, scripts, type LuaScript } from '../shared/redis/scripts.js';
-import { runTenantScript, type Call } from '../shared/redis/tenant-script.js';
+import type { Call } from '../shared/operations/call.js';
+import { runOperation } from '../shared/operations/run-operation.js';
 import { setTenantStatus } from '../shared/tenancy/tenants.js';
 import { startRedisServer, type RedisProcess } from './support/redis-server.js';
 import { addApiKey, addUser, createTestApp, newTenant, pendingEvents, uniqueName, type TestApp, type TestTenant } from './support/harness.js';
@@ -40,14 +42,16 @@ function headerOf(text: string): string {
   return lines.join('\n');
 }
 
-function indicesIn(text: string, name: 'KEYS' | 'ARGV'): number[] {
-  return [...text.matchAll(new RegExp(`${name}\\[(\\d+)\\]`, 'g'))].map((match) => Number(match[1]));
+type Slot = 'KEYS' | 'ARGV' | 'KEY' | 'ARG';
+
+function indicesIn(text: string, name: Slot): number[] {
+  return [...text.matchAll(new RegExp(`\\b${name}\\[(\\d+)\\]`, 'g'))].map((match) => Number(match[1]));
 }
 
 /** True when the header names `NAME[n]` itself or an open range `NAME[m..]` with m ≤ n. */
-function headerNames(header: string, name: 'KEYS' | 'ARGV', index: number): boolean {
+function headerNames(header: string, name: Slot, index: number): boolean {
   if (indicesIn(header, name).includes(index)) return true;
-  return [...header.matchAll(new RegExp(`${name}\\[(\\d+)\\.\\.\\]`, 'g'))].some((match) => Number(match[1]) <= index);
+  return [...header.matchAll(new RegExp(`\\b${name}\\[(\\d+)\\.\\.\\]`, 'g'))].some((match) => Number(match[1]) <= index);
 }
 
 describe('lua scripts: registry', () => {
@@ -57,9 +61,9 @@ describe('lua scripts: registry', () => {
     expect(script.sha).toMatch(/^[0-9a-f]{40}$/);
   });
 
-  it('registers every .lua file except the prelude, under the file name, with the file as its text', () => {
+  it('registers every .lua file, under the file name, with the file as its text', () => {
     const byName = new Map(allScripts.map((script) => [script.name, script]));
-    const files = luaFiles.filter((file) => file !== 'prelude.lua');
+    const files = luaFiles;
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
       const script = byName.get(basename(file, '.lua'));
@@ -73,30 +77,43 @@ describe('lua scripts: registry', () => {
     expect(new Set(allScripts.map((script) => script.sha)).size).toBe(allScripts.length);
   });
 
-  it('builds the prelude from every lib/ file, the layout (with the shared KEYS and ARGV) first', () => {
+  it('builds the prelude from the frame declaration, then every lib/ file, lib/frame.lua first', () => {
     for (const file of libFiles) expect(preludeText, file).toContain(readFileSync(join(luaDir, 'lib', file), 'utf8'));
-    expect(preludeText.startsWith(readFileSync(join(luaDir, 'lib', 'layout.lua'), 'utf8'))).toBe(true);
+    expect(preludeText.startsWith(`${frameDeclaration()}\n${readFileSync(join(luaDir, 'lib', 'frame.lua'), 'utf8')}`)).toBe(true);
   });
 
-  it('gives the prelude a header naming the shared KEYS and ARGV', () => {
-    const header = headerOf(preludeText);
-    for (const index of [1, 2, 3, 4, 5]) expect(headerNames(header, 'KEYS', index), `KEYS[${index}]`).toBe(true);
-    for (const index of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) expect(headerNames(header, 'ARGV', index), `ARGV[${index}]`).toBe(true);
+  it('declares every slot of the frame by its name, in the order the TypeScript side sends them', () => {
+    const declaration = frameDeclaration();
+    const keyNames = Object.keys(frameKeys);
+    const argNames = Object.keys(frameArgs);
+    expect(declaration).toContain(`local ${keyNames.join(', ')} = ${keyNames.map((_, i) => `KEYS[${i + 1}]`).join(', ')}\n`);
+    expect(declaration).toContain(`local ${argNames.join(', ')} = ${argNames.map((_, i) => `ARGV[${i + 1}]`).join(', ')}\n`);
+    expect(declaration).toContain(`local KEY = { unpack(KEYS, ${keyNames.length + 1}) }`);
+    expect(declaration).toContain(`local ARG = { unpack(ARGV, ${argNames.length + 1}) }`);
+    // Its header names each slot, and the lists the TypeScript side builds follow the same order.
+    for (const [i, name] of keyNames.entries()) expect(headerOf(declaration)).toContain(`KEYS[${i + 1}] ${name}:`);
+    for (const [i, name] of argNames.entries()) expect(headerOf(declaration)).toContain(`ARGV[${i + 1}] ${name}:`);
+    const keys = Object.fromEntries(keyNames.map((name) => [name, `k-${name}`])) as Record<keyof typeof frameKeys, string>;
+    const args = Object.fromEntries(argNames.map((name) => [name, `a-${name}`])) as Record<keyof typeof frameArgs, string>;
+    expect(frameKeyList(keys)).toEqual(keyNames.map((name) => `k-${name}`));
+    expect(frameArgList(args)).toEqual(argNames.map((name) => `a-${name}`));
   });
 
-  it.each(luaFiles.filter((file) => file !== 'prelude.lua'))('%s opens with a header naming its KEYS, ARGV and what it returns', (file) => {
+  it.each(luaFiles)('%s opens with a header naming its keys, arguments and what it returns', (file) => {
     const text = readFileSync(join(luaDir, file), 'utf8');
     const header = headerOf(text);
     const body = text.slice(header.length);
     expect(header.split('\n')[0]).toMatch(new RegExp(`^-- ${basename(file, '.lua')}:`));
-    expect(header.includes('KEYS') || /shared layout/.test(header)).toBe(true);
     expect(header).toContain('Returns');
-    // Tenant scripts share KEYS[1..4] and ARGV[1..10] (named in prelude.lua); the rest must be named here.
     const tenant = allScripts.find((script) => script.name === basename(file, '.lua'))?.source.startsWith(preludeText) === true;
-    const ownKeys = indicesIn(body, 'KEYS').filter((index) => !tenant || index > 5);
-    const ownArgs = indicesIn(body, 'ARGV').filter((index) => !tenant || index > 11);
-    for (const index of ownKeys) expect(headerNames(header, 'KEYS', index), `${file}: KEYS[${index}] not in the header`).toBe(true);
-    for (const index of ownArgs) expect(headerNames(header, 'ARGV', index), `${file}: ARGV[${index}] not in the header`).toBe(true);
+    // A tenant script reads the frame by name and its own slots as KEY[n] and ARG[n], each named in its header;
+    // a plain script reads KEYS and ARGV, each named in its header.
+    const slots: Slot[] = tenant ? ['KEY', 'ARG'] : ['KEYS', 'ARGV'];
+    if (tenant) expect([...indicesIn(body, 'KEYS'), ...indicesIn(body, 'ARGV')], `${file} reads the frame by position`).toEqual([]);
+    expect(header.includes(slots[0] ?? '') || /the frame/.test(header)).toBe(true);
+    for (const slot of slots) {
+      for (const index of indicesIn(body, slot)) expect(headerNames(header, slot, index), `${file}: ${slot}[${index}] not in the header`).toBe(true);
+    }
   });
 });
 
@@ -111,7 +128,7 @@ function callOf(caller: Caller, action: AuditAction, scope: Scope | null = null)
 /** Runs record-event (no effect but its guard and its event) and returns the error code it threw, if any. */
 async function recordWith(call: Call, target: TestApp = app, outcome = 'success'): Promise<ErrorCode | 'ok'> {
   try {
-    await runTenantScript(target.services, scripts.recordEvent, call, { args: [outcome, ''] });
+    await runOperation(target.services, scripts.recordEvent, call, { args: [outcome, ''] });
     return 'ok';
   } catch (error) {
     if (error instanceof AppError) return error.code;
@@ -275,7 +292,7 @@ describe('lua scripts: the guard', () => {
     const call = callOf(userCaller(tenant.tenantId, member.username, 'member', uniqueName('jti')), 'create_key', 'data:write');
     await app.services.redis.set(keys.revokedToken((call.caller as { jti: string }).jti), '1', 'PX', 60_000);
     await expect(
-      runTenantScript(app.services, scripts.createItem, call, { keys: [keys.dataItem(key), keys.dataIndex, keys.dataExpiry], args: [key, '1', '{}', '', 100] }),
+      runOperation(app.services, scripts.createItem, call, { keys: [keys.dataItem(key), keys.dataIndex, keys.dataExpiry], args: [key, '1', '{}', '', 100] }),
     ).rejects.toMatchObject({ code: 'token_revoked', audited: true });
     expect(await app.services.redis.exists(keys.dataItem(key))).toBe(0);
     expect(await app.services.redis.zscore(keys.dataIndex, key)).toBeNull();
@@ -321,7 +338,7 @@ describe('lua scripts: the audit event head', () => {
     const tenant = await newTenant(app);
     const detail = 'q"uote \\back\nnew\rline \u0000 \u001f ✓ \u{1F600}';
     const call = callOf({ kind: 'trusted', tenantId: tenant.tenantId, actor: { type: 'system', id: 'tester' } }, 'get_key');
-    await runTenantScript(app.services, scripts.recordEvent, call, { args: ['success', ''], details: { key: detail, nested: { list: [detail] } } });
+    await runOperation(app.services, scripts.recordEvent, call, { args: ['success', ''], details: { key: detail, nested: { list: [detail] } } });
     const event = (await pendingEvents(app, tenant.tenantId)).find((candidate) => candidate.request_id === call.requestId);
     expect(event).toMatchObject({ key: detail, nested: { list: [detail] }, actor: { type: 'system', id: 'tester' } });
   });

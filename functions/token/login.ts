@@ -1,4 +1,4 @@
-import { login } from '../../shared/auth/login.js';
+import { login } from '../../shared/sessions/login.js';
 import { LoginBody, TokenResponseSchema } from '../../shared/auth/schemas.js';
 import { definePublicOperation } from '../../shared/runtime/operation.js';
 

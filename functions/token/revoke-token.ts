@@ -1,4 +1,4 @@
-import { revokeToken } from '../../shared/auth/revoke-token.js';
+import { revokeToken } from '../../shared/sessions/revoke-token.js';
 import { RevokeResponseSchema } from '../../shared/auth/schemas.js';
 import { defineOperation } from '../../shared/runtime/operation.js';
 

@@ -4,7 +4,8 @@ import { AppError } from '../errors/app-error.js';
 import { prefixedId } from '../ids.js';
 import { globalKeys, tenantKeys } from '../redis/keys.js';
 import { scripts } from '../redis/scripts.js';
-import { runTenantScript, type Call } from '../redis/tenant-script.js';
+import { runOperation } from '../operations/run-operation.js';
+import type { Call } from '../operations/call.js';
 import type { Services } from '../services.js';
 import { generateApiKey } from './key-format.js';
 import { hashApiKey } from './key-hash.js';
@@ -25,7 +26,7 @@ export async function createApiKey(services: Services, call: Call, input: NewApi
   const keyHash = hashApiKey(key, services.config.apiKeys.pepper);
   const keyId = prefixedId('key', now);
   const keys = tenantKeys(call.caller.tenantId);
-  const reply = await runTenantScript(services, scripts.createApiKey, call, {
+  const reply = await runOperation(services, scripts.createApiKey, call, {
     keys: [keys.apiKey(keyId), keys.apiKeyHashes, keys.apiKeyIndex],
     args: [
       keyId,
@@ -60,13 +61,13 @@ export async function createApiKey(services: Services, call: Call, input: NewApi
 
 export async function getApiKey(services: Services, call: Call, keyId: string): Promise<ApiKey> {
   const keys = tenantKeys(call.caller.tenantId);
-  const reply = await runTenantScript(services, scripts.getApiKey, call, { keys: [keys.apiKey(keyId)], args: [keyId] });
+  const reply = await runOperation(services, scripts.getApiKey, call, { keys: [keys.apiKey(keyId)], args: [keyId] });
   return decodeApiKey(reply);
 }
 
 export async function listApiKeys(services: Services, call: Call, page: { limit: number; cursor?: string }): Promise<{ keys: ApiKey[]; nextCursor: string | null }> {
   const keys = tenantKeys(call.caller.tenantId);
-  const [nextCursor, ...records] = await runTenantScript(services, scripts.listApiKeys, call, {
+  const [nextCursor, ...records] = await runOperation(services, scripts.listApiKeys, call, {
     keys: [keys.apiKeyIndex],
     args: [page.cursor ?? '', page.limit],
   });
@@ -87,7 +88,7 @@ export async function updateApiKey(services: Services, call: Call, keyId: string
     fields.push('expires_at', String(expiryOf(change.expires_at ?? undefined, change.expires_in, services.clock.now()) ?? ''));
   }
   const keys = tenantKeys(call.caller.tenantId);
-  const reply = await runTenantScript(services, scripts.updateApiKey, call, {
+  const reply = await runOperation(services, scripts.updateApiKey, call, {
     keys: [keys.apiKey(keyId)],
     args: [keyId, change.scopes ? heldScopes(change.scopes) : '', ...fields],
     details: { fields: changedNames(change) },
@@ -106,7 +107,7 @@ export async function rotateApiKey(services: Services, call: Call, keyId: string
   const { key, start } = generateApiKey(prefix);
   const keyHash = hashApiKey(key, services.config.apiKeys.pepper);
   const graceEnds = gracePeriodS > 0 ? now + gracePeriodS * 1000 : '';
-  const [dropped, ...record] = await runTenantScript(services, scripts.rotateApiKey, call, {
+  const [dropped, ...record] = await runOperation(services, scripts.rotateApiKey, call, {
     keys: [keys.apiKey(keyId), keys.apiKeyHashes],
     args: [keyId, keyHash, start, graceEnds],
     details: { key_id: keyId, grace_period_s: gracePeriodS },
@@ -123,7 +124,7 @@ export async function rotateApiKey(services: Services, call: Call, keyId: string
 /** Deletes a key: the next request with it fails, on every replica (the check runs in Redis). */
 export async function deleteApiKey(services: Services, call: Call, keyId: string): Promise<void> {
   const keys = tenantKeys(call.caller.tenantId);
-  const [hashes] = await runTenantScript(services, scripts.deleteApiKey, call, { keys: [keys.apiKey(keyId), keys.apiKeyHashes, keys.apiKeyIndex], args: [keyId] });
+  const [hashes] = await runOperation(services, scripts.deleteApiKey, call, { keys: [keys.apiKey(keyId), keys.apiKeyHashes, keys.apiKeyIndex], args: [keyId] });
   await dropGlobalEntries(services, String(hashes));
 }
 

@@ -1,6 +1,7 @@
 import { tenantKeys } from '../redis/keys.js';
 import { scripts } from '../redis/scripts.js';
-import { runTenantScript, type Call } from '../redis/tenant-script.js';
+import { runOperation } from '../operations/run-operation.js';
+import type { Call } from '../operations/call.js';
 import type { Services } from '../services.js';
 import { decodeApiKey } from './api-keys.js';
 import { checkApiKey } from './key-format.js';
@@ -15,7 +16,7 @@ import type { Verification } from './schemas.js';
 export async function verifyApiKey(services: Services, call: Call, input: { key: string; scope?: string | undefined }): Promise<Verification> {
   const keyHash = checkApiKey(input.key) ? hashApiKey(input.key, services.config.apiKeys.pepper) : '';
   const keys = tenantKeys(call.caller.tenantId);
-  const [code, keyId, rateLimit, rateRemaining, rateReset, quotaRemaining, ...flat] = await runTenantScript(services, scripts.verifyApiKey, call, {
+  const [code, keyId, rateLimit, rateRemaining, rateReset, quotaRemaining, ...flat] = await runOperation(services, scripts.verifyApiKey, call, {
     keys: [keys.apiKeyHashes],
     args: [keyHash, input.scope ?? ''],
     details: input.scope ? { scope: input.scope } : undefined,

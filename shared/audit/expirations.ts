@@ -2,7 +2,7 @@ import type { RedisClient } from '../redis/client.js';
 import { tenantKeys } from '../redis/keys.js';
 import { runScript } from '../redis/run-script.js';
 import { scripts } from '../redis/scripts.js';
-import { auditEventHead } from './event-head.js';
+import { auditEvent } from './event.js';
 
 const pageSize = 500;
 
@@ -40,6 +40,5 @@ export async function reapExpiredItems(redis: RedisClient, tenantId: string, now
 function expirationEvent(tenantId: string, member: string, expiredAtMs: number, requestId: string): string {
   const colon = member.indexOf(':');
   const key = colon === -1 ? member : member.slice(colon + 1);
-  const head = auditEventHead(tenantId, requestId, expiredAtMs, { key });
-  return `${head},"actor":${JSON.stringify(expirationActor)},"action":"key_expiration","outcome":"success"}`;
+  return auditEvent({ tenantId, requestId, atMs: expiredAtMs, actor: expirationActor, action: 'key_expiration', outcome: 'success', details: { key } });
 }

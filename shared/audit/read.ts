@@ -1,6 +1,7 @@
 import { tenantKeys } from '../redis/keys.js';
 import { scripts } from '../redis/scripts.js';
-import { runTenantScript, type Call } from '../redis/tenant-script.js';
+import { runOperation } from '../operations/run-operation.js';
+import type { Call } from '../operations/call.js';
 import type { Services } from '../services.js';
 import type { AuditEvent, AuditQuery } from './schemas.js';
 
@@ -14,7 +15,7 @@ const pendingWindow = 1000;
  */
 export async function readAuditLogs(services: Services, call: Call, query: AuditQuery): Promise<AuditEvent[]> {
   const tenantId = call.caller.tenantId;
-  const waiting = (await runTenantScript(services, scripts.readAudit, call, { keys: [tenantKeys(tenantId).auditDead], args: [pendingWindow] })).map(String);
+  const waiting = (await runOperation(services, scripts.readAudit, call, { keys: [tenantKeys(tenantId).auditDead], args: [pendingWindow] })).map(String);
   const matches = (event: AuditEvent) => {
     const at = Date.parse(event.timestamp);
     return (

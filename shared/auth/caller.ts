@@ -11,7 +11,7 @@ export interface Actor {
  * A trusted caller was checked elsewhere: the admin CLI, the scheduler, a login whose password matched.
  */
 export type Caller =
-  | { kind: 'user'; tenantId: string; username: string; role: Role; jti: string; expiresAtMs: number }
+  | { kind: 'user'; tenantId: string; username: string; role: Role; jti: string; expiresAtMs: number; tokenGen?: string }
   | { kind: 'api_key'; tenantId: string; keyHash: string; start: string }
   | { kind: 'trusted'; tenantId: string; actor: Actor };
 

@@ -2,7 +2,8 @@ import { isoTime } from '../clock.js';
 import { AppError } from '../errors/app-error.js';
 import { tenantKeys } from '../redis/keys.js';
 import { scripts } from '../redis/scripts.js';
-import { runTenantScript, type Call } from '../redis/tenant-script.js';
+import { runOperation } from '../operations/run-operation.js';
+import type { Call } from '../operations/call.js';
 import type { Services } from '../services.js';
 import type { Item } from './schemas.js';
 
@@ -38,7 +39,7 @@ export async function createItem(services: Services, call: Call, item: NewItem):
   const keys = tenantKeys(call.caller.tenantId);
   const now = services.clock.now();
   const expiresAt = item.ttl ? now + item.ttl * 1000 : '';
-  const [createdAt] = await runTenantScript(services, scripts.createItem, call, {
+  const [createdAt] = await runOperation(services, scripts.createItem, call, {
     keys: [keys.dataItem(item.key), keys.dataIndex, keys.dataExpiry],
     args: [item.key, value, metadata, expiresAt, services.config.limits.keysPerTenant],
     details: auditDetails(services, item.key, item.value),
@@ -49,7 +50,7 @@ export async function createItem(services: Services, call: Call, item: NewItem):
 
 export async function getItem(services: Services, call: Call, key: string): Promise<Item> {
   const keys = tenantKeys(call.caller.tenantId);
-  const reply = await runTenantScript(services, scripts.getItem, call, { keys: [keys.dataItem(key)], details: { key } });
+  const reply = await runOperation(services, scripts.getItem, call, { keys: [keys.dataItem(key)], details: { key } });
   return decodeItem(key, reply);
 }
 
@@ -60,7 +61,7 @@ export async function updateItem(services: Services, call: Call, key: string, ch
   const keys = tenantKeys(call.caller.tenantId);
   const now = services.clock.now();
   const expiry = change.ttl === undefined ? ['keep', ''] : change.ttl === null ? ['clear', ''] : ['set', now + change.ttl * 1000];
-  const reply = await runTenantScript(services, scripts.updateItem, call, {
+  const reply = await runOperation(services, scripts.updateItem, call, {
     keys: [keys.dataItem(key), keys.dataExpiry],
     args: [key, value, metadata, ...expiry, change.ifMatch ?? ''],
     details: auditDetails(services, key, change.value),
@@ -70,7 +71,7 @@ export async function updateItem(services: Services, call: Call, key: string, ch
 
 export async function deleteItem(services: Services, call: Call, key: string): Promise<void> {
   const keys = tenantKeys(call.caller.tenantId);
-  await runTenantScript(services, scripts.deleteItem, call, {
+  await runOperation(services, scripts.deleteItem, call, {
     keys: [keys.dataItem(key), keys.dataIndex, keys.dataExpiry],
     args: [key],
     details: { key },
@@ -80,7 +81,7 @@ export async function deleteItem(services: Services, call: Call, key: string): P
 /** A page of the tenant's live keys in lexical order, from the tenant's index (never a SCAN). */
 export async function listItems(services: Services, call: Call, query: { prefix: string; limit: number; cursor?: string }): Promise<ItemPage> {
   const keys = tenantKeys(call.caller.tenantId);
-  const [nextCursor, ...found] = await runTenantScript(services, scripts.listItems, call, {
+  const [nextCursor, ...found] = await runOperation(services, scripts.listItems, call, {
     keys: [keys.dataIndex],
     args: [query.prefix, query.cursor ?? '', query.limit, keys.dataItemPrefix],
     details: { prefix: query.prefix || undefined },

@@ -21,7 +21,7 @@ const replicaRefreshMs = 10_000;
  *
  * During a failover commands wait in the offline queue at most `commandTimeoutMs`, then fail
  * (the request answers 503). Commands in flight when a connection drops are not silently
- * re-sent: their outcome is unknown, and the caller retries them idempotently (tenant-script.ts).
+ * re-sent: their outcome is unknown, and the caller retries them idempotently (runScriptWithRetries in run-script.ts).
  * A READONLY reply (a demoted master) reconnects and re-sends: the write was refused, so that is safe.
  */
 export function createRedisClient(settings: RedisSettings, logger: Logger): RedisClient {

@@ -1,5 +1,8 @@
 import { Cluster } from 'ioredis';
-import type { RedisClient } from './client.js';
+import type { RedisSettings } from '../config/config.js';
+import { AppError } from '../errors/app-error.js';
+import { replicasToWait, type RedisClient } from './client.js';
+import { isRedisUnavailable } from './errors.js';
 import type { LuaScript } from './scripts.js';
 
 /** Runs a script by EVALSHA, falling back to EVAL (which caches it) when the server has not seen it. */
@@ -56,4 +59,54 @@ export async function runScriptAndWait(
 
 function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
+/**
+ * Runs a script pipelined with a WAIT for a replica when the master has replicas (so neither a write
+ * nor an audit event of an acknowledged request can be lost in a failover), trying again with backoff
+ * within twice the command timeout when Redis cannot serve: a read only when it certainly did not
+ * run (refused, redirected), since a second run would append a second event; a durable write also
+ * when its outcome is unknown (connection lost, timeout, no replica confirmation), because it carries
+ * an operation marker: a first attempt that was applied answers instead of applying twice.
+ * Throws AppError redis_unavailable when every try failed.
+ */
+export async function runScriptWithRetries(
+  redis: RedisClient,
+  settings: RedisSettings,
+  script: LuaScript,
+  keys: string[],
+  args: (string | number)[],
+): Promise<unknown> {
+  // Tries start within twice the command timeout; each may take one timeout: a request answers within three.
+  const budgetMs = 2 * settings.commandTimeoutMs;
+  const started = Date.now();
+  let delayMs = 50;
+  let outcomeUnknown = false;
+  for (;;) {
+    try {
+      const wait = { replicas: await replicasToWait(redis, settings.commandTimeoutMs), timeoutMs: settings.waitTimeoutMs };
+      return await runScriptAndWait(redis, script, keys, args, wait);
+    } catch (error) {
+      const unavailable = isRedisUnavailable(error) || error instanceof UnconfirmedWriteError || error instanceof RedirectedWriteError;
+      if (!unavailable) throw error;
+      const applied = mayHaveApplied(error);
+      outcomeUnknown ||= applied;
+      const retriable = script.durable || !applied;
+      if (!retriable || Date.now() - started + delayMs >= budgetMs) {
+        const detail = script.durable && outcomeUnknown ? 'Database unavailable; the change may or may not have been applied' : undefined;
+        throw new AppError('redis_unavailable', detail, { cause: error, expose: detail !== undefined });
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      delayMs = Math.min(delayMs * 2, 500);
+    }
+  }
+}
+
+/** Refusals before execution (never sent, redirected, read-only replica, loading) leave nothing applied. */
+function mayHaveApplied(error: unknown): boolean {
+  if (error instanceof UnconfirmedWriteError) return true;
+  if (error instanceof RedirectedWriteError) return false;
+  const message = error instanceof Error ? error.message : '';
+  const neverApplied = ['READONLY', 'LOADING', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', "Stream isn't writeable", 'max retries per request'];
+  return !neverApplied.some((text) => message.includes(text)) && !(error instanceof Error && error.name === 'MaxRetriesPerRequestError');
 }

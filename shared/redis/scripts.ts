@@ -3,8 +3,8 @@ import ackAudit from './lua/ack-audit.lua';
 import apiKeysLib from './lua/lib/api-keys.lua';
 import auditLib from './lua/lib/audit.lua';
 import calendarLib from './lua/lib/calendar.lua';
+import frameLib from './lua/lib/frame.lua';
 import guardLib from './lua/lib/guard.lua';
-import layoutLib from './lua/lib/layout.lua';
 import pagingLib from './lua/lib/paging.lua';
 import scopesLib from './lua/lib/scopes.lua';
 import compareAndDelete from './lua/compare-and-delete.lua';
@@ -36,6 +36,7 @@ import updateApiKey from './lua/update-api-key.lua';
 import updateItem from './lua/update-item.lua';
 import updateUser from './lua/update-user.lua';
 import verifyApiKey from './lua/verify-api-key.lua';
+import { frameDeclaration } from './script-frame.js';
 
 export interface LuaScript {
   name: string;
@@ -49,11 +50,14 @@ function script(name: string, source: string, durable = false): LuaScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex'), durable };
 }
 
-/** The Lua library before every tenant script, in dependency order (each part uses those before it). */
-export const prelude = [layoutLib, auditLib, scopesLib, pagingLib, calendarLib, apiKeysLib, guardLib].join('\n');
+/**
+ * What opens every tenant script, in dependency order (each part uses those before it): the frame's
+ * KEYS and ARGV by name, then the Lua library.
+ */
+export const prelude = [frameDeclaration(), frameLib, auditLib, scopesLib, pagingLib, calendarLib, apiKeysLib, guardLib].join('\n');
 
 /**
- * A script that shares the tenant layout of KEYS and ARGV: the prelude (layout and operation
+ * A script that opens with the frame (shared/redis/script-frame.ts): the prelude (frame, operation
  * marker, audit, scopes, paging, calendar, API-key use, guard) first, then the script's own body as
  * `main()`, whose reply `finish()` records.
  */

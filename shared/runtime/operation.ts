@@ -1,7 +1,8 @@
 import type * as z from 'zod';
 import { authenticate } from '../auth/authenticate.js';
 import { AppError } from '../errors/app-error.js';
-import { recordEvent, type Call } from '../redis/tenant-script.js';
+import { recordEvent } from '../operations/run-operation.js';
+import type { Call } from '../operations/call.js';
 import { routeById, type RouteId, type RouteSpec } from '../routes.js';
 import type { Services } from '../services.js';
 import { parseInput } from '../validation/parse-input.js';

@@ -1,14 +1,15 @@
 import { systemCaller } from '../auth/caller.js';
 import type { AuditAction } from '../audit/actions.js';
 import { toAuditEntry } from '../audit/audit-entry.js';
-import { auditEventHead } from '../audit/event-head.js';
+import { auditEvent } from '../audit/event.js';
 import { offloadTenant } from '../audit/offload.js';
 import { isoTime } from '../clock.js';
 import { AppError } from '../errors/app-error.js';
 import { globalKeys, tenantKeyPattern, tenantKeys } from '../redis/keys.js';
 import { scanKeys } from '../redis/scan.js';
 import { scripts } from '../redis/scripts.js';
-import { runTenantScript, type Call } from '../redis/tenant-script.js';
+import { runOperation } from '../operations/run-operation.js';
+import type { Call } from '../operations/call.js';
 import type { Services } from '../services.js';
 import { createUser } from '../users/users.js';
 import { releaseUsername } from '../users/username-claims.js';
@@ -33,7 +34,7 @@ function systemCall(tenantId: string, action: AuditAction): Call {
 export async function createTenant(services: Services, tenantId: string, admin: { username: string; password: string }): Promise<void> {
   if ((await services.redis.sadd(globalKeys.tenants, tenantId)) === 0) throw new AppError('already_exists', `Tenant ${tenantId} exists`);
   try {
-    await runTenantScript(services, scripts.createTenant, systemCall(tenantId, 'create_tenant'), { args: [tenantId] });
+    await runOperation(services, scripts.createTenant, systemCall(tenantId, 'create_tenant'), { args: [tenantId] });
     await createUser(services, systemCall(tenantId, 'create_user'), { username: admin.username, password: admin.password, role: 'admin' });
   } catch (error) {
     await removeTenantKeys(services, tenantId);
@@ -62,7 +63,7 @@ export async function listTenants(services: Services): Promise<TenantSummary[]> 
 /** A disabled tenant's tokens and keys are refused on their next use, and its users cannot log in. */
 export async function setTenantStatus(services: Services, tenantId: string, status: 'active' | 'disabled'): Promise<void> {
   const action = status === 'active' ? 'enable_tenant' : 'disable_tenant';
-  await runTenantScript(services, scripts.setTenantStatus, systemCall(tenantId, action), { args: [status] });
+  await runOperation(services, scripts.setTenantStatus, systemCall(tenantId, action), { args: [status] });
 }
 
 /**
@@ -84,7 +85,7 @@ export async function deleteTenant(services: Services, tenantId: string): Promis
     throw new Error(`tenant ${tenantId} not deleted: ${drained.dead_letters} audit events refused by Loki wait in ${tenantKeys(tenantId).auditDead}; inspect them first`);
   }
   const now = services.clock.now();
-  const finalEvent = `${auditEventHead(tenantId, `cli-${now}`, now)},"actor":{"type":"system","id":"admin-cli"},"action":"delete_tenant","outcome":"success"}`;
+  const finalEvent = auditEvent({ tenantId, requestId: `cli-${now}`, atMs: now, actor: { type: 'system', id: 'admin-cli' }, action: 'delete_tenant', outcome: 'success' });
   const stored = await services.auditSink.write(tenantId, [toAuditEntry(`${now}-0`, finalEvent)]);
   if (!stored.ok) throw new Error(`tenant ${tenantId} not deleted: the audit sink did not take its final event (${stored.reason})`);
   await removeTenantKeys(services, tenantId);

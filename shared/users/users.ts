@@ -4,7 +4,8 @@ import { isoTime } from '../clock.js';
 import { AppError } from '../errors/app-error.js';
 import { tenantKeys } from '../redis/keys.js';
 import { scripts } from '../redis/scripts.js';
-import { runTenantScript, type Call } from '../redis/tenant-script.js';
+import { runOperation } from '../operations/run-operation.js';
+import type { Call } from '../operations/call.js';
 import type { Services } from '../services.js';
 import type { NewUser, User, UserChange } from './schemas.js';
 import { claimUsername, confirmUsername, releaseUsername } from './username-claims.js';
@@ -17,7 +18,7 @@ export async function getMe(services: Services, call: Call): Promise<User> {
 
 export async function getUser(services: Services, call: Call, username: string): Promise<User> {
   const keys = tenantKeys(call.caller.tenantId);
-  const reply = await runTenantScript(services, scripts.getUser, call, { keys: [keys.user(username)], details: { username } });
+  const reply = await runOperation(services, scripts.getUser, call, { keys: [keys.user(username)], details: { username } });
   return decodeUser(call.caller.tenantId, reply);
 }
 
@@ -30,7 +31,7 @@ export async function createUser(services: Services, call: Call, user: NewUser):
   const keys = tenantKeys(tenantId);
   let reply: unknown[];
   try {
-    reply = await runTenantScript(services, scripts.createUser, call, {
+    reply = await runOperation(services, scripts.createUser, call, {
       keys: [keys.user(user.username), keys.users],
       args: [user.username, user.role, user.full_name ?? '', user.email ?? '', passwordHash],
       details: { username: user.username, role: user.role },
@@ -45,7 +46,7 @@ export async function createUser(services: Services, call: Call, user: NewUser):
 
 export async function listUsers(services: Services, call: Call, page: { limit: number; cursor?: string }): Promise<{ users: User[]; nextCursor: string | null }> {
   const keys = tenantKeys(call.caller.tenantId);
-  const [nextCursor, ...rows] = await runTenantScript(services, scripts.listUsers, call, {
+  const [nextCursor, ...rows] = await runOperation(services, scripts.listUsers, call, {
     keys: [keys.users],
     args: [page.cursor ?? '', page.limit, keys.user('')],
   });
@@ -66,7 +67,7 @@ export async function updateUser(services: Services, call: Call, username: strin
   if (change.password !== undefined) fields.push('password_hash', await hashPassword(change.password, services.config.passwords.bcryptCost));
   const changed = fields.filter((_, i) => i % 2 === 0).map((name) => (name === 'password_hash' ? 'password' : name));
   const keys = tenantKeys(call.caller.tenantId);
-  const reply = await runTenantScript(services, scripts.updateUser, call, {
+  const reply = await runOperation(services, scripts.updateUser, call, {
     keys: [keys.user(username)],
     args: [username, ...fields],
     details: { username, fields: changed },
@@ -78,7 +79,7 @@ export async function updateUser(services: Services, call: Call, username: strin
 export async function deleteUser(services: Services, call: Call, username: string): Promise<void> {
   if (isSelf(call, username)) throw new AppError('cannot_modify_self', 'You cannot delete your own account');
   const keys = tenantKeys(call.caller.tenantId);
-  await runTenantScript(services, scripts.deleteUser, call, { keys: [keys.user(username), keys.users], args: [username], details: { username } });
+  await runOperation(services, scripts.deleteUser, call, { keys: [keys.user(username), keys.users], args: [username], details: { username } });
   await releaseUsername(services, username, call.caller.tenantId);
 }
 

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { auditEventHead } from '../../shared/audit/event-head.js';
+import { auditEvent } from '../../shared/audit/event.js';
 import type { RedisClient } from '../../shared/redis/client.js';
 import { globalKeys, tenantKeys } from '../../shared/redis/keys.js';
 import type { LokiStandIn } from './loki-stand-in.js';
@@ -22,7 +22,8 @@ export async function writeEvents(redis: RedisClient, tenantId: string, count: n
     for (let i = start; i < Math.min(count, start + chunk); i += 1) {
       const action = actions[i % actions.length] ?? 'get_key';
       const now = Date.now();
-      const line = `${auditEventHead(tenantId, `${tag}-${i}`, now, { key: `k-${i}`, ...(padding ? { note: padding } : {}) })},"actor":{"type":"user","id":"u-${i % 7}"},"action":"${action}","outcome":"success"}`;
+      const details = { key: `k-${i}`, ...(padding ? { note: padding } : {}) };
+      const line = auditEvent({ tenantId, requestId: `${tag}-${i}`, atMs: now, actor: { type: 'user', id: `u-${i % 7}` }, action, outcome: 'success', details });
       lines.push(line);
       pipeline.xadd(stream, '*', 'event', line);
     }

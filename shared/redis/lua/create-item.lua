@@ -1,27 +1,27 @@
 -- create-item: creates a data item if the key is free (racing creates: one wins, the rest get already_exists).
--- KEYS[6] item hash   KEYS[7] tenant data index (lex zset)   KEYS[8] tenant expiry index (zset, score = expiry ms)
--- ARGV[12] key   ARGV[13] value (JSON text)   ARGV[14] metadata (JSON text)
--- ARGV[15] expiry, ms since the epoch, '' for none   ARGV[16] the tenant's key limit
+-- KEY[1] item hash   KEY[2] tenant data index (lex zset)   KEY[3] tenant expiry index (zset, score = expiry ms)
+-- ARG[1] key   ARG[2] value (JSON text)   ARG[3] metadata (JSON text)
+-- ARG[4] expiry, ms since the epoch, '' for none   ARG[5] the tenant's key limit
 -- Returns {'ok', created_at, version} | {'already_exists'} | {'tenant_key_limit'} | {denial}.
 local scopes, denial = guard()
 if denial then return denial end
-local key = ARGV[12]
-if redis.call('EXISTS', KEYS[6]) == 1 then
-  audit(ARGV[7], 'failure', 'already_exists')
+local key = ARG[1]
+if redis.call('EXISTS', KEY[1]) == 1 then
+  audit(ACTION, 'failure', 'already_exists')
   return { 'already_exists' }
 end
-if redis.call('ZSCORE', KEYS[7], key) == false and redis.call('ZCARD', KEYS[7]) >= tonumber(ARGV[16]) then
-  audit(ARGV[7], 'failure', 'tenant_key_limit')
+if redis.call('ZSCORE', KEY[2], key) == false and redis.call('ZCARD', KEY[2]) >= tonumber(ARG[5]) then
+  audit(ACTION, 'failure', 'tenant_key_limit')
   return { 'tenant_key_limit' }
 end
-redis.call('HSET', KEYS[6], 'value', ARGV[13], 'metadata', ARGV[14], 'created_at', ARGV[5], 'updated_at', ARGV[5], 'version', 1)
-redis.call('ZADD', KEYS[7], 0, key)
-if ARGV[15] ~= '' then
+redis.call('HSET', KEY[1], 'value', ARG[2], 'metadata', ARG[3], 'created_at', NOW, 'updated_at', NOW, 'version', 1)
+redis.call('ZADD', KEY[2], 0, key)
+if ARG[4] ~= '' then
   -- One expiry entry per incarnation of the key, so an unreaped expiry of an older one is kept.
-  local expiry_member = ARGV[5] .. ':' .. key
-  redis.call('HSET', KEYS[6], 'expiry_member', expiry_member)
-  redis.call('PEXPIREAT', KEYS[6], ARGV[15])
-  redis.call('ZADD', KEYS[8], ARGV[15], expiry_member)
+  local expiry_member = NOW .. ':' .. key
+  redis.call('HSET', KEY[1], 'expiry_member', expiry_member)
+  redis.call('PEXPIREAT', KEY[1], ARG[4])
+  redis.call('ZADD', KEY[3], ARG[4], expiry_member)
 end
-audit(ARGV[7], 'success')
-return { 'ok', ARGV[5], 1 }
+audit(ACTION, 'success')
+return { 'ok', NOW, 1 }

@@ -1,7 +1,7 @@
 -- create-tenant: the tenant's record, active.
--- KEYS: the shared layout (guard "none").   ARGV[12] tenant id
+-- KEYS: the frame (guard "none").   ARG[1] tenant id
 -- Returns {'ok'} | {'already_exists'}.
-if redis.call('EXISTS', KEYS[1]) == 1 then return { 'already_exists' } end
-redis.call('HSET', KEYS[1], 'id', ARGV[12], 'status', 'active', 'created_at', ARGV[5])
-audit(ARGV[7], 'success')
+if redis.call('EXISTS', TENANT_KEY) == 1 then return { 'already_exists' } end
+redis.call('HSET', TENANT_KEY, 'id', ARG[1], 'status', 'active', 'created_at', NOW)
+audit(ACTION, 'success')
 return { 'ok' }

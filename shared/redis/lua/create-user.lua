@@ -1,16 +1,16 @@
 -- create-user: adds a user to the tenant (the global username claim is taken by the caller first).
--- KEYS[6] user hash   KEYS[7] tenant user index (lex zset)
--- ARGV[12] username   ARGV[13] role   ARGV[14] full name   ARGV[15] email   ARGV[16] bcrypt hash
+-- KEY[1] user hash   KEY[2] tenant user index (lex zset)
+-- ARG[1] username   ARG[2] role   ARG[3] full name   ARG[4] email   ARG[5] bcrypt hash
 -- Returns {'ok', username, role, full_name, email, disabled, created_at, updated_at} | {'already_exists'} | {denial}.
 local scopes, denial = guard()
 if denial then return denial end
-if redis.call('EXISTS', KEYS[6]) == 1 then
-  audit(ARGV[7], 'failure', 'already_exists')
+if redis.call('EXISTS', KEY[1]) == 1 then
+  audit(ACTION, 'failure', 'already_exists')
   return { 'already_exists' }
 end
-redis.call('HSET', KEYS[6], 'username', ARGV[12], 'role', ARGV[13], 'full_name', ARGV[14], 'email', ARGV[15],
-  'password_hash', ARGV[16], 'disabled', '0', 'created_at', ARGV[5], 'updated_at', ARGV[5])
-redis.call('ZADD', KEYS[7], 0, ARGV[12])
-audit(ARGV[7], 'success')
-local user = redis.call('HMGET', KEYS[6], 'username', 'role', 'full_name', 'email', 'disabled', 'created_at', 'updated_at')
+redis.call('HSET', KEY[1], 'username', ARG[1], 'role', ARG[2], 'full_name', ARG[3], 'email', ARG[4],
+  'password_hash', ARG[5], 'disabled', '0', 'created_at', NOW, 'updated_at', NOW)
+redis.call('ZADD', KEY[2], 0, ARG[1])
+audit(ACTION, 'success')
+local user = redis.call('HMGET', KEY[1], 'username', 'role', 'full_name', 'email', 'disabled', 'created_at', 'updated_at')
 return { 'ok', user[1], user[2], user[3], user[4], user[5], user[6], user[7] }

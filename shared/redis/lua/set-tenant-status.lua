@@ -1,7 +1,7 @@
 -- set-tenant-status: enables or disables a tenant (a disabled tenant's tokens and keys are refused).
--- KEYS: the shared layout (guard "none").   ARGV[12] status: active | disabled
+-- KEYS: the frame (guard "none").   ARG[1] status: active | disabled
 -- Returns {'ok'} | {'not_found'}.
-if redis.call('EXISTS', KEYS[1]) == 0 then return { 'not_found' } end
-redis.call('HSET', KEYS[1], 'status', ARGV[12])
-audit(ARGV[7], 'success')
+if redis.call('EXISTS', TENANT_KEY) == 0 then return { 'not_found' } end
+redis.call('HSET', TENANT_KEY, 'status', ARG[1])
+audit(ACTION, 'success')
 return { 'ok' }

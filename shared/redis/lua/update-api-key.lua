@@ -1,20 +1,20 @@
 -- update-api-key: changes fields of a key's record (name, scopes, enabled, expiry, meta).
--- KEYS[6] record hash
--- ARGV[12] key id   ARGV[13] built-in scopes the new scope list holds, which the caller must hold ('' when unchanged)
--- ARGV[14..] field, value pairs to set
+-- KEY[1] record hash
+-- ARG[1] key id   ARG[2] built-in scopes the new scope list holds, which the caller must hold ('' when unchanged)
+-- ARG[3..] field, value pairs to set
 -- Returns {'ok', field, value, ...} | {'not_found'} | {'insufficient_scope'} | {denial}.
 local scopes, denial = guard()
 if denial then return denial end
-if redis.call('EXISTS', KEYS[6]) == 0 then
-  audit(ARGV[7], 'failure', 'not_found', member('key_id', ARGV[12]))
+if redis.call('EXISTS', KEY[1]) == 0 then
+  audit(ACTION, 'failure', 'not_found', member('key_id', ARG[1]))
   return { 'not_found' }
 end
-if not has_all(scopes, ARGV[13]) then
-  audit(ARGV[7], 'denied', 'insufficient_scope', member('key_id', ARGV[12]))
+if not has_all(scopes, ARG[2]) then
+  audit(ACTION, 'denied', 'insufficient_scope', member('key_id', ARG[1]))
   return { 'insufficient_scope' }
 end
-for i = 14, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
-audit(ARGV[7], 'success', nil, member('key_id', ARGV[12]))
-local reply = redis.call('HGETALL', KEYS[6])
+for i = 3, #ARG, 2 do redis.call('HSET', KEY[1], ARG[i], ARG[i + 1]) end
+audit(ACTION, 'success', nil, member('key_id', ARG[1]))
+local reply = redis.call('HGETALL', KEY[1])
 table.insert(reply, 1, 'ok')
 return reply

@@ -18,14 +18,14 @@ end
 local function find_api_key(index_key, key_hash)
   local id = redis.call('HGET', index_key, key_hash)
   if not id then return 'not_found' end
-  local record_key = ARGV[8] .. id
+  local record_key = API_KEY_PREFIX .. id
   local fields = redis.call('HMGET', record_key, 'enabled', 'expires_at', 'scopes', 'hash', 'previous')
   if not fields[1] then return 'not_found' end
   if fields[4] ~= key_hash then
     local until_ms = grace_until(fields[5], key_hash)
-    if not until_ms or until_ms <= NOW then return 'not_found' end
+    if not until_ms or until_ms <= NOW_MS then return 'not_found' end
   end
-  if fields[2] and fields[2] ~= '' and tonumber(fields[2]) <= NOW then return 'expired', id, record_key, fields end
+  if fields[2] and fields[2] ~= '' and tonumber(fields[2]) <= NOW_MS then return 'expired', id, record_key, fields end
   if fields[1] ~= '1' then return 'disabled', id, record_key, fields end
   return 'valid', id, record_key, fields
 end
@@ -39,9 +39,9 @@ local function refreshed_quota(record_key)
   if q[2] and q[2] ~= '' then
     local refilled_at = tonumber(q[4])
     local boundary = next_refill(refilled_at, q[3])
-    if boundary <= NOW then
+    if boundary <= NOW_MS then
       local steps = 0
-      while boundary <= NOW and steps < 100000 do
+      while boundary <= NOW_MS and steps < 100000 do
         refilled_at, boundary, steps = boundary, next_refill(boundary, q[3]), steps + 1
       end
       remaining = tonumber(q[2])
@@ -60,13 +60,13 @@ local function use_api_key(record_key)
   if rl[1] and rl[1] ~= '' then
     local limit, window = tonumber(rl[1]), tonumber(rl[2])
     local log = record_key .. ':rl'
-    redis.call('ZREMRANGEBYSCORE', log, '-inf', NOW - window)
+    redis.call('ZREMRANGEBYSCORE', log, '-inf', NOW_MS - window)
     local used = redis.call('ZCARD', log)
     if used >= limit then
       local oldest = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
       return 'rate_limited', { limit, 0, tonumber(oldest[2]) + window }, nil
     end
-    redis.call('ZADD', log, NOW, redis.call('HINCRBY', record_key, 'rl_seq', 1))
+    redis.call('ZADD', log, NOW_MS, redis.call('HINCRBY', record_key, 'rl_seq', 1))
     redis.call('PEXPIRE', log, window)
     local oldest = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
     rate = { limit, limit - used - 1, tonumber(oldest[2]) + window }

@@ -12,9 +12,9 @@ end
 
 -- Appends the operation's one audit event to the tenant's stream.
 local function audit(action, outcome, reason, extra)
-  local event = ARGV[6]
-    .. ',"actor":{"type":"' .. ARGV[9] .. '","id":"' .. safe(actor_id) .. '"}'
+  local event = EVENT_HEAD
+    .. ',"actor":{"type":"' .. ACTOR_TYPE .. '","id":"' .. safe(actor_id) .. '"}'
     .. ',"action":"' .. action .. '","outcome":"' .. outcome .. '"'
   if reason then event = event .. ',"reason":"' .. reason .. '"' end
-  redis.call('XADD', KEYS[4], '*', 'event', event .. (extra or '') .. '}')
+  redis.call('XADD', AUDIT_KEY, '*', 'event', event .. (extra or '') .. '}')
 end

@@ -7,26 +7,26 @@ local key_denials = { not_found = 'invalid_api_key', expired = 'api_key_expired'
 -- rate limit and quota (this request is one use of it). Returns the caller's scopes, or nil and the
 -- denial reply: {code} or, when rate limited, {code, limit, remaining, reset ms}.
 local function check_caller()
-  local mode = ARGV[1]
+  local mode = GUARD
   if mode == 'none' then return '*' end
-  local status = redis.call('HGET', KEYS[1], 'status')
+  local status = redis.call('HGET', TENANT_KEY, 'status')
   if not status then return nil, { (mode == 'user') and 'invalid_token' or 'invalid_api_key' } end
   if status ~= 'active' then return nil, { 'tenant_disabled' } end
   if mode == 'user' then
-    if redis.call('EXISTS', KEYS[3]) == 1 then return nil, { 'token_revoked' } end
-    local user = redis.call('HMGET', KEYS[2], 'role', 'disabled')
+    if redis.call('EXISTS', REVOKED_KEY) == 1 then return nil, { 'token_revoked' } end
+    local user = redis.call('HMGET', PRINCIPAL_KEY, 'role', 'disabled')
     if not user[1] then return nil, { 'invalid_token' } end
     if user[2] == '1' then return nil, { 'user_disabled' } end
-    if user[1] ~= ARGV[2] then return nil, { 'invalid_token' } end
-    if ARGV[4] ~= '' and not has_all(ARGV[3], ARGV[4]) then return nil, { 'insufficient_scope' } end
-    return ARGV[3]
+    if user[1] ~= PROOF then return nil, { 'invalid_token' } end
+    if REQUIRED_SCOPE ~= '' and not has_all(ROLE_SCOPES, REQUIRED_SCOPE) then return nil, { 'insufficient_scope' } end
+    return ROLE_SCOPES
   end
-  local code, id, record_key, fields = find_api_key(KEYS[2], ARGV[2])
+  local code, id, record_key, fields = find_api_key(PRINCIPAL_KEY, PROOF)
   if id then actor_id = id end
   if code ~= 'valid' then return nil, { key_denials[code] } end
-  if ARGV[4] ~= '' and not has_all(fields[3], ARGV[4]) then return nil, { 'insufficient_scope' } end
+  if REQUIRED_SCOPE ~= '' and not has_all(fields[3], REQUIRED_SCOPE) then return nil, { 'insufficient_scope' } end
   local use, rate = use_api_key(record_key)
-  redis.call('HSET', record_key, 'last_used', ARGV[5])
+  redis.call('HSET', record_key, 'last_used', NOW)
   if use == 'rate_limited' then return nil, { 'rate_limited', rate[1], rate[2], rate[3] } end
   if use == 'usage_exceeded' then return nil, { 'usage_exceeded' } end
   return fields[3]
@@ -36,8 +36,8 @@ end
 local function guard()
   local scopes, denial = check_caller()
   if denial then
-    if redis.call('EXISTS', KEYS[1]) == 1 then
-      audit('access_denied', 'denied', denial[1], member('attempted', ARGV[7]))
+    if redis.call('EXISTS', TENANT_KEY) == 1 then
+      audit('access_denied', 'denied', denial[1], member('attempted', ACTION))
     end
     return nil, denial
   end

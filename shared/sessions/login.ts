@@ -2,12 +2,13 @@ import { AppError } from '../errors/app-error.js';
 import { globalKeys, tenantKeys } from '../redis/keys.js';
 import { runScript } from '../redis/run-script.js';
 import { scripts } from '../redis/scripts.js';
-import { recordEvent, type Call } from '../redis/tenant-script.js';
+import { recordEvent } from '../operations/run-operation.js';
+import type { Call } from '../operations/call.js';
 import type { Services } from '../services.js';
-import type { AccessToken } from './jwt.js';
+import type { AccessToken } from '../auth/jwt.js';
 import { checkLoginThrottle, clearLoginFailures, countLoginFailure } from './login-throttle.js';
-import { dummyHash, verifyPassword } from './passwords.js';
-import { roles, type Role } from './scopes.js';
+import { dummyHash, verifyPassword } from '../auth/passwords.js';
+import { roles, type Role } from '../auth/scopes.js';
 
 export interface LoginInput {
   username: string;
