@@ -9,6 +9,7 @@ export const createApiKeyOperation = defineOperation({
   response: CreatedApiKeySchema,
   status: 201,
   async handle({ body, call, services }, context) {
-    context.status(201).headers({ 'cache-control': 'no-store' }).succeed(await createApiKey(services, call, body));
+    context.headers({ 'cache-control': 'no-store' });
+    return await createApiKey(services, call, body);
   },
 });

@@ -7,8 +7,7 @@ export const deleteApiKeyOperation = defineOperation({
   route: 'deleteApiKey',
   params: ApiKeyParams,
   status: 204,
-  async handle({ params, call, services }, context) {
+  async handle({ params, call, services }) {
     await deleteApiKey(services, call, params.key_id);
-    context.status(204).succeed();
   },
 });

@@ -7,7 +7,7 @@ export const getApiKeyOperation = defineOperation({
   route: 'getApiKey',
   params: ApiKeyParams,
   response: ApiKeySchema,
-  async handle({ params, call, services }, context) {
-    context.status(200).succeed(await getApiKey(services, call, params.key_id));
+  async handle({ params, call, services }) {
+    return await getApiKey(services, call, params.key_id);
   },
 });

@@ -10,6 +10,7 @@ export const listApiKeysOperation = defineOperation({
   response: ApiKeySchema.array(),
   async handle({ query, call, services, event }, context) {
     const page = await listApiKeys(services, call, query);
-    context.status(200).headers(nextPageHeaders(event.path, page.nextCursor, { limit: query.limit })).succeed(page.keys);
+    context.headers(nextPageHeaders(event.path, page.nextCursor, { limit: query.limit }));
+    return page.keys;
   },
 });

@@ -11,6 +11,7 @@ export const rotateApiKeyOperation = defineOperation({
   status: 201,
   async handle({ params, body, call, services }, context) {
     const key = await rotateApiKey(services, call, params.key_id, body.grace_period_s);
-    context.status(201).headers({ 'cache-control': 'no-store' }).succeed(key);
+    context.headers({ 'cache-control': 'no-store' });
+    return key;
   },
 });

@@ -8,7 +8,7 @@ export const updateApiKeyOperation = defineOperation({
   params: ApiKeyParams,
   body: UpdateApiKeyBody,
   response: ApiKeySchema,
-  async handle({ params, body, call, services }, context) {
-    context.status(200).succeed(await updateApiKey(services, call, params.key_id, body));
+  async handle({ params, body, call, services }) {
+    return await updateApiKey(services, call, params.key_id, body);
   },
 });

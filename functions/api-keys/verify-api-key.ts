@@ -7,7 +7,7 @@ export const verifyApiKeyOperation = defineOperation({
   route: 'verifyApiKey',
   body: VerifyApiKeyBody,
   response: VerificationSchema,
-  async handle({ body, call, services }, context) {
-    context.status(200).succeed(await verifyApiKey(services, call, body));
+  async handle({ body, call, services }) {
+    return await verifyApiKey(services, call, body);
   },
 });

@@ -4,7 +4,7 @@ import { definePublicOperation } from '../../shared/runtime/operation.js';
 /** GET /backlog (cluster-internal): events waiting per tenant, dead letters and the oldest wait, for alerting. */
 export const getBacklogOperation = definePublicOperation({
   route: 'getAuditBacklog',
-  async handle({ services }, context) {
-    context.status(200).succeed(await readAuditBacklog(services));
+  async handle({ services }) {
+    return await readAuditBacklog(services);
   },
 });

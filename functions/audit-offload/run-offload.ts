@@ -10,7 +10,7 @@ export const runOffloadOperation = definePublicOperation({
   route: 'runAuditOffload',
   async handle({ services, event }, context) {
     const report = await offloadAudit(services, { runId: runIdOf(event.headers['ce-id'], context.requestId) });
-    context.status(200).succeed(report);
+    return report;
   },
 });
 

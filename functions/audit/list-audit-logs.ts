@@ -7,7 +7,7 @@ export const listAuditLogsOperation = defineOperation({
   route: 'listAuditLogs',
   query: ListAuditLogsQuery,
   response: AuditEventSchema.array(),
-  async handle({ query, call, services }, context) {
-    context.status(200).succeed(await readAuditLogs(services, call, query));
+  async handle({ query, call, services }) {
+    return await readAuditLogs(services, call, query);
   },
 });

@@ -14,6 +14,7 @@ export const createItemOperation = defineOperation({
     const key = body.key ?? query.key;
     if (key === undefined) throw validationError([{ loc: ['body', 'key'], msg: 'Field required', type: 'missing' }]);
     const item = await createItem(services, call, { ...body, key });
-    context.status(201).headers({ etag: `"${item.version}"` }).succeed(item);
+    context.headers({ etag: `"${item.version}"` });
+    return item;
   },
 });

@@ -7,8 +7,7 @@ export const deleteItemOperation = defineOperation({
   route: 'deleteItem',
   params: ItemParams,
   status: 204,
-  async handle({ params, call, services }, context) {
+  async handle({ params, call, services }) {
     await deleteItem(services, call, params.key);
-    context.status(204).succeed();
   },
 });

@@ -9,6 +9,7 @@ export const getItemOperation = defineOperation({
   response: ItemSchema,
   async handle({ params, call, services }, context) {
     const item = await getItem(services, call, params.key);
-    context.status(200).headers({ etag: `"${item.version}"` }).succeed(item);
+    context.headers({ etag: `"${item.version}"` });
+    return item;
   },
 });

@@ -11,6 +11,7 @@ export const listItemsOperation = defineOperation({
   async handle({ query, call, services, event }, context) {
     const page = await listItems(services, call, query);
     const nextCursor = page.nextCursor === null ? null : encodeCursor(page.nextCursor);
-    context.status(200).headers(nextPageHeaders(event.path, page.nextCursor, { prefix: query.prefix, limit: query.limit })).succeed({ keys: page.keys, next_cursor: nextCursor });
+    context.headers(nextPageHeaders(event.path, page.nextCursor, { prefix: query.prefix, limit: query.limit }));
+    return { keys: page.keys, next_cursor: nextCursor };
   },
 });

@@ -11,6 +11,7 @@ export const updateItemOperation = defineOperation({
   response: ItemSchema,
   async handle({ params, headers, body, call, services }, context) {
     const item = await updateItem(services, call, params.key, { ...body, ifMatch: headers['if-match'] });
-    context.status(200).headers({ etag: `"${item.version}"` }).succeed(item);
+    context.headers({ etag: `"${item.version}"` });
+    return item;
   },
 });

@@ -10,9 +10,7 @@ export const loginOperation = definePublicOperation({
   response: TokenResponseSchema,
   async handle({ body, event, services }, context) {
     const token = await login(services, { ...body, address: event.remoteAddress, requestId: context.requestId });
-    context
-      .status(200)
-      .headers({ 'cache-control': 'no-store' })
-      .succeed({ access_token: token.accessToken, token_type: 'bearer', expires_in: token.expiresIn });
+    context.headers({ 'cache-control': 'no-store' });
+    return { access_token: token.accessToken, token_type: 'bearer', expires_in: token.expiresIn };
   },
 });

@@ -6,8 +6,8 @@ import { defineOperation } from '../../shared/runtime/operation.js';
 export const revokeTokenOperation = defineOperation({
   route: 'revokeToken',
   response: RevokeResponseSchema,
-  async handle({ call, services }, context) {
+  async handle({ call, services }) {
     await revokeToken(services, call);
-    context.status(200).succeed({ revoked: true });
+    return { revoked: true };
   },
 });

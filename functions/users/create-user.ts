@@ -8,7 +8,7 @@ export const createUserOperation = defineOperation({
   body: CreateUserBody,
   response: UserSchema,
   status: 201,
-  async handle({ body, call, services }, context) {
-    context.status(201).succeed(await createUser(services, call, body));
+  async handle({ body, call, services }) {
+    return await createUser(services, call, body);
   },
 });

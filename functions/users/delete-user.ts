@@ -7,8 +7,7 @@ export const deleteUserOperation = defineOperation({
   route: 'deleteUser',
   params: UserParams,
   status: 204,
-  async handle({ params, call, services }, context) {
+  async handle({ params, call, services }) {
     await deleteUser(services, call, params.username);
-    context.status(204).succeed();
   },
 });

@@ -6,7 +6,7 @@ import { getMe } from '../../shared/users/users.js';
 export const getMeOperation = defineOperation({
   route: 'getMe',
   response: UserSchema,
-  async handle({ call, services }, context) {
-    context.status(200).succeed(await getMe(services, call));
+  async handle({ call, services }) {
+    return await getMe(services, call);
   },
 });

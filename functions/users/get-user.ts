@@ -7,7 +7,7 @@ export const getUserOperation = defineOperation({
   route: 'getUser',
   params: UserParams,
   response: UserSchema,
-  async handle({ params, call, services }, context) {
-    context.status(200).succeed(await getUser(services, call, params.username));
+  async handle({ params, call, services }) {
+    return await getUser(services, call, params.username);
   },
 });

@@ -10,6 +10,7 @@ export const listUsersOperation = defineOperation({
   response: UserSchema.array(),
   async handle({ query, call, services, event }, context) {
     const page = await listUsers(services, call, query);
-    context.status(200).headers(nextPageHeaders(event.path, page.nextCursor, { limit: query.limit })).succeed(page.users);
+    context.headers(nextPageHeaders(event.path, page.nextCursor, { limit: query.limit }));
+    return page.users;
   },
 });

@@ -8,7 +8,7 @@ export const updateUserOperation = defineOperation({
   params: UserParams,
   body: UpdateUserBody,
   response: UserSchema,
-  async handle({ params, body, call, services }, context) {
-    context.status(200).succeed(await updateUser(services, call, params.username, body));
+  async handle({ params, body, call, services }) {
+    return await updateUser(services, call, params.username, body);
   },
 });

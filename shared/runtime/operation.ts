@@ -32,11 +32,12 @@ export interface OperationSpec<P, Q, B, Public extends boolean, H = undefined> {
   headers?: H;
   /** The success body's schema, for the OpenAPI document. */
   response?: Schema;
-  /** Status of the success reply, for the OpenAPI document. */
+  /** Status of the success reply (200 unless given), and the OpenAPI document's. */
   status?: number;
   /** Also take the body form-encoded (OAuth2's password grant); other routes take JSON only. */
   form?: boolean;
-  handle(input: OperationInput<P, Q, B, Public extends true ? null : Call, H>, context: FunctionContext): Promise<void>;
+  /** Returns the success body (undefined for none); response headers may be added with `context.headers()`. */
+  handle(input: OperationInput<P, Q, B, Public extends true ? null : Call, H>, context: FunctionContext): Promise<unknown>;
 }
 
 export interface Operation {
@@ -87,7 +88,8 @@ function createOperation(spec: AnySpec): Operation {
           body: spec.body ? parseInput(spec.body, event.body ?? {}, 'body') : undefined,
           headers: spec.headers ? parseInput(spec.headers, event.headers, 'header') : undefined,
         };
-        await spec.handle({ ...input, call, event, services }, context);
+        const body = await spec.handle({ ...input, call, event, services }, context);
+        context.status(spec.status ?? 200).succeed(body);
       } catch (error) {
         // A refusal found before Redis was reached (validation, limits) is audited here, with the caller's live check.
         if (call && error instanceof AppError && error.status < 500 && !error.audited) {
