@@ -501,7 +501,7 @@ describe("tokens follow the user's account", () => {
     const promoted = await app.request('PATCH', `/users/${member.username}`, { token: tenant.admin.token, json: { role: 'admin' } });
     expect(promoted.status, promoted.text).toBe(200);
     expect(promoted.body.role).toBe('admin');
-    expectUnauthorized(await app.request('GET', '/users/me', { token: member.token }), 'invalid_token');
+    expectUnauthorized(await app.request('GET', '/users/me', { token: member.token }), 'token_revoked');
     const fresh = await login(app, member.username, member.password);
     const claims = decodeJwt(fresh);
     expect(claims.role).toBe('admin');

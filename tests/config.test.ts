@@ -238,11 +238,11 @@ describe('config: parseSigningKeys', () => {
     ]);
     const config = loadConfig({ env: { JWT_SIGNING_KEYS: `a:${secret32},b:${secret32.toUpperCase()}`, API_KEY_PEPPER: pepper }, secretsDir: missingSecretsDir });
     const keyring = createKeyring(config.jwt);
-    const { accessToken } = await keyring.sign({ username: 'u', tenantId: 't1', role: 'member' }, Date.now());
+    const { accessToken } = await keyring.sign({ username: 'u', tenantId: 't1', role: 'member', tokenGen: '' }, Date.now());
     expect(decodeProtectedHeader(accessToken).kid).toBe('a');
     // A token signed by the second key still verifies.
     const second = createKeyring({ ...config.jwt, signingKeys: [...config.jwt.signingKeys].reverse() });
-    const other = await second.sign({ username: 'u', tenantId: 't1', role: 'member' }, Date.now());
+    const other = await second.sign({ username: 'u', tenantId: 't1', role: 'member', tokenGen: '' }, Date.now());
     expect(decodeProtectedHeader(other.accessToken).kid).toBe('b');
     expect((await keyring.verify(other.accessToken, Date.now())).username).toBe('u');
   });

@@ -99,9 +99,26 @@ describe('data: conditional updates', () => {
     expect(stale.status).toBe(412);
     expect(stale.body.code).toBe('precondition_failed');
     expect((await app.request('GET', '/data/cas', { token })).body.value).toBe(1);
-    const malformed = await app.request('PUT', '/data/cas', { token, json: { value: 9 }, headers: { 'If-Match': 'abc' } });
-    expect(malformed.status).toBe(422);
-    expect(malformed.body.detail[0].loc).toEqual(['header', 'if-match']);
+  });
+
+  // RFC 9110 §13.1.1: only a strong, current tag (or * on an existing item) lets a write through; anything else is 412.
+  it('follows RFC 9110 If-Match: weak, stale, unparseable tags and * on an absent item are 412 and change nothing', async () => {
+    await app.request('POST', '/data', { token, json: { key: 'rfc', value: 0 } });
+    const put = (ifMatch: string, key = 'rfc', value: unknown = 'changed') => app.request('PUT', `/data/${key}`, { token, json: { value }, headers: { 'If-Match': ifMatch } });
+    for (const refused of ['W/"1"', '"2"', 'abc', '"1', '1, "x', '"1" "1"', '', 'W/"1", "9"']) {
+      const response = await put(refused);
+      expect(response.status, `If-Match: ${refused}`).toBe(412);
+      expect(response.body.code).toBe('precondition_failed');
+    }
+    expect((await app.request('GET', '/data/rfc', { token })).body).toMatchObject({ value: 0, version: 1 });
+    expect((await put('W/"9", "1"', 'rfc', 1)).status).toBe(200);
+    expect((await put('"7", "2" ,"3"', 'rfc', 2)).status).toBe(200);
+    const any = await put('*', 'rfc', 3);
+    expect(any.status).toBe(200);
+    expect(any.headers.etag).toBe('"4"');
+    expect((await put('*', 'never-created')).status).toBe(412);
+    expect((await app.request('PUT', '/data/never-created', { token, json: { value: 1 } })).status).toBe(404);
+    expect((await app.request('GET', '/data/rfc', { token })).body).toMatchObject({ value: 3, version: 4 });
   });
 });
 

@@ -5,7 +5,7 @@ import { hashApiKey } from '../shared/api-keys/key-hash.js';
 import { scopesOfRole } from '../shared/auth/scopes.js';
 import { globalKeys, tenantKeyPattern, tenantKeys } from '../shared/redis/keys.js';
 import { scanKeys } from '../shared/redis/scan.js';
-import { addApiKey, addUser, createTestApp, login, newTenant, testPassword, type TestApp, type TestTenant, type TestUser } from './support/harness.js';
+import { addApiKey, addUser, createTestApp, login, newTenant, testPassword, uniqueName, type TestApp, type TestTenant, type TestUser } from './support/harness.js';
 import { startRedisServer, type RedisProcess } from './support/redis-server.js';
 
 /** The harness's secrets (tests/support/harness.ts testEnv). */
@@ -63,9 +63,11 @@ async function expectUnchanged(app: TestApp, side: Side): Promise<void> {
 }
 
 /** An HS256 token signed with the test secret, claims as given. */
+/** A token signed with the service's key; it carries the named user's current token generation when that user exists. */
 async function signToken(claims: { sub: string; tenant_id: string; role: 'admin' | 'member' }): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ tenant_id: claims.tenant_id, role: claims.role, scope: scopesOfRole(claims.role).join(' ') })
+  const gen = (await app.services.redis.hget(tenantKeys(claims.tenant_id).user(claims.sub), 'token_gen')) ?? undefined;
+  return new SignJWT({ tenant_id: claims.tenant_id, role: claims.role, scope: scopesOfRole(claims.role).join(' '), gen })
     .setProtectedHeader({ alg: 'HS256', kid: 'test-1', typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuedAt(now)
@@ -119,8 +121,11 @@ describe('isolation: data', () => {
     for (const credential of [{ token: b.tenant.admin.token }, { apiKey: b.key }]) {
       const put = await app.request('PUT', path(a.privateName), { ...credential, json: { value: 'overwritten by B' } });
       expect(put.status).toBe(404);
-      const conditional = await app.request('PUT', path(a.privateName), { ...credential, json: { value: 'x' }, headers: { 'If-Match': '1' } });
-      expect(conditional.status).toBe(404);
+      // In B the key is absent, so If-Match cannot match (RFC 9110): 412, as for any key B does not have.
+      const conditional = await app.request('PUT', path(a.privateName), { ...credential, json: { value: 'x' }, headers: { 'If-Match': '"1"' } });
+      expect(conditional.status).toBe(412);
+      const absentInB = await app.request('PUT', path(uniqueName('nowhere')), { ...credential, json: { value: 'x' }, headers: { 'If-Match': '"1"' } });
+      expect(absentInB.status).toBe(conditional.status);
       const deleted = await app.request('DELETE', path(a.privateName), credential);
       expect(deleted.status).toBe(404);
     }

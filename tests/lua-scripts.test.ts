@@ -11,6 +11,7 @@ import { tenantKeyPattern, tenantKeys } from '../shared/redis/keys.js';
 import { runScript } from '../shared/redis/run-script.js';
 import { scanKeys } from '../shared/redis/scan.js';
 import { frameArgList, frameArgs, frameDeclaration, frameKeyList, frameKeys } from '../shared/redis/script-frame.js';
+import { scopeConstants } from '../shared/redis/scope-constants.js';
 import { prelude, scripts, type LuaScript } from '../shared/redis/scripts.js';
 import type { Call } from '../shared/operations/call.js';
 import { runOperation } from '../shared/operations/run-operation.js';
@@ -77,9 +78,9 @@ describe('lua scripts: registry', () => {
     expect(new Set(allScripts.map((script) => script.sha)).size).toBe(allScripts.length);
   });
 
-  it('builds the prelude from the frame declaration, then every lib/ file, lib/frame.lua first', () => {
+  it('builds the prelude from the frame declaration and the scope vocabulary, then every lib/ file, lib/frame.lua first', () => {
     for (const file of libFiles) expect(preludeText, file).toContain(readFileSync(join(luaDir, 'lib', file), 'utf8'));
-    expect(preludeText.startsWith(`${frameDeclaration()}\n${readFileSync(join(luaDir, 'lib', 'frame.lua'), 'utf8')}`)).toBe(true);
+    expect(preludeText.startsWith(`${frameDeclaration()}\n${scopeConstants()}\n${readFileSync(join(luaDir, 'lib', 'frame.lua'), 'utf8')}`)).toBe(true);
   });
 
   it('declares every slot of the frame by its name, in the order the TypeScript side sends them', () => {
@@ -117,8 +118,10 @@ describe('lua scripts: registry', () => {
   });
 });
 
-function userCaller(tenantId: string, username: string, role: 'admin' | 'member', jti = uniqueName('jti')): Caller {
-  return { kind: 'user', tenantId, username, role, jti, expiresAtMs: Date.now() + 600_000 };
+/** A user caller as a verified token would give it, carrying the user's current token generation (when the user exists). */
+async function userCaller(tenantId: string, username: string, role: 'admin' | 'member', jti = uniqueName('jti'), target: TestApp = app): Promise<Caller> {
+  const tokenGen = (await target.services.redis.hget(tenantKeys(tenantId).user(username), 'token_gen')) ?? '';
+  return { kind: 'user', tenantId, username, role, jti, expiresAtMs: Date.now() + 600_000, tokenGen };
 }
 
 function callOf(caller: Caller, action: AuditAction, scope: Scope | null = null): Call {
@@ -169,7 +172,7 @@ describe('lua scripts: EVALSHA with EVAL fallback', () => {
     const tenant = await newTenant(own);
     await flushScripts(own);
     expect(await cachedAnywhere(own, scripts.recordEvent.sha)).toBe(false);
-    const call = callOf(userCaller(tenant.tenantId, tenant.admin.username, 'admin'), 'get_user');
+    const call = callOf(await userCaller(tenant.tenantId, tenant.admin.username, 'admin', uniqueName('jti'), own), 'get_user');
     expect(await recordWith(call, own)).toBe('ok');
     const events = await pendingEvents(own, tenant.tenantId);
     expect(events.at(-1)).toMatchObject({ action: 'get_user', outcome: 'success', request_id: call.requestId, actor: { type: 'user', id: tenant.admin.username } });
@@ -219,7 +222,7 @@ describe('lua scripts: the guard', () => {
 
   it('lets a caller through whose live records match, appending the operation event only', async () => {
     const before = (await pendingEvents(app, tenant.tenantId)).length;
-    const call = callOf(userCaller(tenant.tenantId, member.username, 'member'), 'list_keys', 'data:read');
+    const call = callOf(await userCaller(tenant.tenantId, member.username, 'member'), 'list_keys', 'data:read');
     expect(await recordWith(call)).toBe('ok');
     const added = (await pendingEvents(app, tenant.tenantId)).slice(before);
     expect(added).toHaveLength(1);
@@ -227,25 +230,25 @@ describe('lua scripts: the guard', () => {
   });
 
   it('refuses a role claim that does not match the stored role: invalid_token', async () => {
-    const event = await expectDenied(callOf(userCaller(tenant.tenantId, member.username, 'admin'), 'list_users'), 'invalid_token');
+    const event = await expectDenied(callOf(await userCaller(tenant.tenantId, member.username, 'admin'), 'list_users'), 'invalid_token');
     expect(event.actor).toEqual({ type: 'user', id: member.username });
   });
 
   it('refuses a token whose revoked marker exists: token_revoked', async () => {
     const jti = uniqueName('revoked');
     await app.services.redis.set(tenantKeys(tenant.tenantId).revokedToken(jti), '1', 'PX', 60_000);
-    await expectDenied(callOf(userCaller(tenant.tenantId, member.username, 'member', jti), 'get_key', 'data:read'), 'token_revoked');
+    await expectDenied(callOf(await userCaller(tenant.tenantId, member.username, 'member', jti), 'get_key', 'data:read'), 'token_revoked');
   });
 
   it('refuses a user that does not exist: invalid_token', async () => {
-    await expectDenied(callOf(userCaller(tenant.tenantId, uniqueName('nobody'), 'member'), 'get_key'), 'invalid_token');
+    await expectDenied(callOf(await userCaller(tenant.tenantId, uniqueName('nobody'), 'member'), 'get_key'), 'invalid_token');
   });
 
   it('refuses a disabled user: user_disabled', async () => {
     const other = await addUser(app, tenant, 'member');
     const patched = await app.request('PATCH', `/users/${other.username}`, { token: tenant.admin.token, json: { disabled: true } });
     expect(patched.status).toBe(200);
-    await expectDenied(callOf(userCaller(tenant.tenantId, other.username, 'member'), 'get_key', 'data:read'), 'user_disabled');
+    await expectDenied(callOf(await userCaller(tenant.tenantId, other.username, 'member'), 'get_key', 'data:read'), 'user_disabled');
   });
 
   it('refuses an API key whose hash is unknown: invalid_api_key', async () => {
@@ -255,7 +258,7 @@ describe('lua scripts: the guard', () => {
   });
 
   it('refuses a caller lacking the scope: insufficient_scope (member, users:admin)', async () => {
-    await expectDenied(callOf(userCaller(tenant.tenantId, member.username, 'member'), 'list_users', 'users:admin'), 'insufficient_scope');
+    await expectDenied(callOf(await userCaller(tenant.tenantId, member.username, 'member'), 'list_users', 'users:admin'), 'insufficient_scope');
   });
 
   it('refuses an API key lacking the scope: insufficient_scope', async () => {
@@ -271,7 +274,7 @@ describe('lua scripts: the guard', () => {
     const disabled = await newTenant(app);
     await setTenantStatus(app.services, disabled.tenantId, 'disabled');
     const before = (await pendingEvents(app, disabled.tenantId)).length;
-    const call = callOf(userCaller(disabled.tenantId, disabled.admin.username, 'admin'), 'get_key', 'data:read');
+    const call = callOf(await userCaller(disabled.tenantId, disabled.admin.username, 'admin'), 'get_key', 'data:read');
     expect(await recordWith(call)).toBe('tenant_disabled');
     const added = (await pendingEvents(app, disabled.tenantId)).slice(before);
     expect(added).toHaveLength(1);
@@ -280,7 +283,7 @@ describe('lua scripts: the guard', () => {
 
   it('refuses callers of a tenant that does not exist, and creates no audit stream (or any key) for it', async () => {
     const ghost = uniqueName('ghost');
-    expect(await recordWith(callOf(userCaller(ghost, 'someone', 'admin'), 'get_key', 'data:read'))).toBe('invalid_token');
+    expect(await recordWith(callOf(await userCaller(ghost, 'someone', 'admin'), 'get_key', 'data:read'))).toBe('invalid_token');
     expect(await recordWith(callOf({ kind: 'api_key', tenantId: ghost, keyHash: 'a'.repeat(64), start: 'kw_zzzz' }, 'get_key'))).toBe('invalid_api_key');
     expect(await app.services.redis.exists(tenantKeys(ghost).audit)).toBe(0);
     expect(await scanKeys(app.services.redis, tenantKeyPattern(ghost))).toEqual([]);
@@ -289,7 +292,7 @@ describe('lua scripts: the guard', () => {
   it('denies before the operation runs: a denied create writes no item', async () => {
     const key = uniqueName('never');
     const keys = tenantKeys(tenant.tenantId);
-    const call = callOf(userCaller(tenant.tenantId, member.username, 'member', uniqueName('jti')), 'create_key', 'data:write');
+    const call = callOf(await userCaller(tenant.tenantId, member.username, 'member', uniqueName('jti')), 'create_key', 'data:write');
     await app.services.redis.set(keys.revokedToken((call.caller as { jti: string }).jti), '1', 'PX', 60_000);
     await expect(
       runOperation(app.services, scripts.createItem, call, { keys: [keys.dataItem(key), keys.dataIndex, keys.dataExpiry], args: [key, '1', '{}', '', 100] }),
@@ -347,7 +350,7 @@ describe('lua scripts: the audit event head', () => {
     const tenant = await newTenant(app);
     const trusted = callOf({ kind: 'trusted', tenantId: tenant.tenantId, actor: { type: 'system', id: 'sy"s\\te\nm' } }, 'get_key');
     expect(await recordWith(trusted)).toBe('ok');
-    const user = callOf(userCaller(tenant.tenantId, 'ev"il\\user', 'admin'), 'get_key');
+    const user = callOf(await userCaller(tenant.tenantId, 'ev"il\\user', 'admin'), 'get_key');
     expect(await recordWith(user)).toBe('invalid_token');
     const raw = await app.services.redis.xrange(tenantKeys(tenant.tenantId).audit, '-', '+');
     for (const [, fields] of raw) expect(() => JSON.parse(fields[1] ?? '')).not.toThrow();

@@ -1,3 +1,4 @@
+import { policyOf } from '../shared/auth/policy.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationsByFunction } from '../functions/operations.js';
 import { routes, type RouteSpec } from '../shared/routes.js';
@@ -103,7 +104,8 @@ describe('openapi: the document', () => {
     expect(schemes.length).toBeGreaterThan(0);
     for (const route of publicRoutes) {
       const operation = operationOf(route);
-      if (route.auth === 'none') {
+      const policy = policyOf(route.id);
+      if (policy.callers === 'anyone') {
         expect(operation.security ?? [], route.id).toEqual([]);
         continue;
       }
@@ -114,8 +116,8 @@ describe('openapi: the document', () => {
         for (const name of Object.keys(requirement)) expect(schemes, route.id).toContain(name);
       }
       // user-only routes do not offer the API-key header scheme
-      if (route.auth === 'user') expect(operation.security.some((requirement: object) => 'apiKey' in requirement), route.id).toBe(false);
-      if (route.scope) expect(operation['x-required-scope'], route.id).toBe(route.scope);
+      if (!policy.callers.includes('api_key')) expect(operation.security.some((requirement: object) => 'apiKey' in requirement), route.id).toBe(false);
+      if (policy.scope) expect(operation['x-required-scope'], route.id).toBe(policy.scope);
     }
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

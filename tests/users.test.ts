@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../shared/clock.js';
+import { globalKeys } from '../shared/redis/keys.js';
 import {
   addApiKey,
   addUser,
@@ -258,7 +259,7 @@ describe('who may manage users', () => {
     expectCode(response, 403, 'insufficient_scope');
   });
 
-  it('an API key without users:admin gets 403; one with it (made by the admin) creates users', async () => {
+  it('an API key without users:admin gets 403; one with it and every member scope (made by the admin) creates members', async () => {
     const tenant = await newTenant(app);
     const { key: weak } = await addApiKey(app, tenant.admin.token, { scopes: ['data:read', 'data:write', 'keys:read'] });
     const name = uniqueName('bykey');
@@ -268,7 +269,13 @@ describe('who may manage users', () => {
     expectCode(await app.request('PATCH', `/users/${tenant.admin.username}`, { apiKey: weak, json: { full_name: 'x' } }), 403, 'insufficient_scope');
     expectCode(await app.request('DELETE', `/users/${tenant.admin.username}`, { apiKey: weak }), 403, 'insufficient_scope');
 
-    const { key: strong } = await addApiKey(app, tenant.admin.token, { scopes: ['users:admin'] });
+    // Nobody gains a scope through a key: users:admin alone cannot make a member, who holds more.
+    const { key: bare } = await addApiKey(app, tenant.admin.token, { scopes: ['users:admin'] });
+    expectCode(await app.request('POST', '/users', { apiKey: bare, json: { username: name, password: testPassword } }), 403, 'insufficient_scope');
+    expect(await app.services.redis.exists(globalKeys.username(name))).toBe(0);
+    const memberScopes = ['users:admin', 'data:read', 'data:write', 'keys:read', 'keys:write', 'keys:verify'];
+    const { key: strong } = await addApiKey(app, tenant.admin.token, { scopes: memberScopes });
+    expectCode(await app.request('POST', '/users', { apiKey: strong, json: { username: uniqueName('admin'), password: testPassword, role: 'admin' } }), 403, 'insufficient_scope');
     const created = await app.request('POST', '/users', { apiKey: strong, json: { username: name, password: testPassword } });
     expect(created.status, created.text).toBe(201);
     expectUser(created.body, { username: name, tenant_id: tenant.tenantId, role: 'member' });

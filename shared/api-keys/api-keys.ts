@@ -1,4 +1,3 @@
-import { isBuiltInScope } from '../auth/scopes.js';
 import { isoTime } from '../clock.js';
 import { AppError } from '../errors/app-error.js';
 import { prefixedId } from '../ids.js';
@@ -12,6 +11,8 @@ import { hashApiKey } from './key-hash.js';
 import type { ApiKey, ApiKeyChange, NewApiKey } from './schemas.js';
 
 type RateLimit = NonNullable<NewApiKey['rate_limit']>;
+/** The largest `meta` a key may carry, as JSON (SPEC §11). */
+export const maxMetaBytes = 4096;
 type Quota = NonNullable<NewApiKey['quota']>;
 
 /**
@@ -34,14 +35,14 @@ export async function createApiKey(services: Services, call: Call, input: NewApi
       input.name,
       start,
       input.scopes.join(' '),
-      heldScopes(input.scopes),
       expiresAt ?? '',
-      JSON.stringify(input.meta),
+      encodeMeta(input.meta),
       '',
+      services.config.apiKeys.maxPerTenant,
       ...rateLimitFields(input.rate_limit),
       ...quotaFields(input.quota, now),
     ],
-    details: { key_id: keyId, name: input.name },
+    details: { name: input.name },
   });
   try {
     await services.redis.set(globalKeys.apiKeyTenant(keyHash), call.caller.tenantId);
@@ -81,7 +82,7 @@ export async function updateApiKey(services: Services, call: Call, keyId: string
   if (change.name !== undefined) fields.push('name', change.name);
   if (change.scopes !== undefined) fields.push('scopes', change.scopes.join(' '));
   if (change.enabled !== undefined) fields.push('enabled', change.enabled ? '1' : '0');
-  if (change.meta !== undefined) fields.push('meta', JSON.stringify(change.meta));
+  if (change.meta !== undefined) fields.push('meta', encodeMeta(change.meta));
   if (change.rate_limit !== undefined) fields.push(...rateLimitFields(change.rate_limit ?? undefined, true));
   if (change.quota !== undefined) fields.push(...quotaFields(change.quota ?? undefined, services.clock.now(), true));
   if (change.expires_at !== undefined || change.expires_in !== undefined) {
@@ -90,7 +91,7 @@ export async function updateApiKey(services: Services, call: Call, keyId: string
   const keys = tenantKeys(call.caller.tenantId);
   const reply = await runOperation(services, scripts.updateApiKey, call, {
     keys: [keys.apiKey(keyId)],
-    args: [keyId, change.scopes ? heldScopes(change.scopes) : '', ...fields],
+    args: [keyId, ...fields],
     details: { fields: changedNames(change) },
   });
   return decodeApiKey(reply);
@@ -110,7 +111,7 @@ export async function rotateApiKey(services: Services, call: Call, keyId: string
   const [dropped, ...record] = await runOperation(services, scripts.rotateApiKey, call, {
     keys: [keys.apiKey(keyId), keys.apiKeyHashes],
     args: [keyId, keyHash, start, graceEnds],
-    details: { key_id: keyId, grace_period_s: gracePeriodS },
+    details: { grace_period_s: gracePeriodS },
   });
   await services.redis.set(globalKeys.apiKeyTenant(keyHash), call.caller.tenantId);
   const previous = decodeRecord(record).get('previous') ?? '';
@@ -162,9 +163,11 @@ function changedNames(change: ApiKeyChange): string[] {
     .map(([name]) => (name === 'expires_in' ? 'expires_at' : name));
 }
 
-/** The built-in scopes in a list: a key may hold only those its creator holds (custom scopes are free). */
-function heldScopes(scopes: string[]): string {
-  return scopes.filter(isBuiltInScope).join(' ');
+/** A key's meta as stored: JSON of at most `maxMetaBytes` (every key of every tenant shares one Redis). */
+function encodeMeta(meta: ApiKey['meta']): string {
+  const text = JSON.stringify(meta);
+  if (Buffer.byteLength(text) > maxMetaBytes) throw new AppError('value_too_large', `meta is larger than ${maxMetaBytes} bytes`);
+  return text;
 }
 
 function expiryOf(expiresAt: number | undefined, expiresIn: number | undefined, now: number): number | null {

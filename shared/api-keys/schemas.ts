@@ -1,10 +1,15 @@
 import * as z from 'zod';
-import { scopePattern } from '../auth/scopes.js';
+import { isGrantableScope, reservedScopeNamespaces, scopePattern } from '../auth/scopes.js';
 import { CursorSchema, limitSchema } from '../pagination.js';
 import { keyPrefixPattern } from './key-format.js';
 
 const ScopeListSchema = z
-  .array(z.string().regex(scopePattern, 'Scope: 1-64 characters, no spaces'))
+  .array(
+    z
+      .string()
+      .regex(scopePattern, 'Scope: 1-64 characters, no spaces')
+      .refine(isGrantableScope, `Not a built-in scope, and ${reservedScopeNamespaces.join(' ')} are keyward's own namespaces`),
+  )
   .max(50)
   .refine((scopes) => new Set(scopes).size === scopes.length, 'Scopes must not repeat');
 

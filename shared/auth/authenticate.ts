@@ -2,10 +2,10 @@ import { checkApiKey } from '../api-keys/key-format.js';
 import { hashApiKey } from '../api-keys/key-hash.js';
 import { AppError } from '../errors/app-error.js';
 import { globalKeys } from '../redis/keys.js';
-import type { AuthMode } from '../routes.js';
 import type { FunctionEvent } from '../runtime/event.js';
 import type { Services } from '../services.js';
 import type { Caller } from './caller.js';
+import type { CallerKind } from './policy.js';
 
 const jwtShape = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const maxCredentialLength = 4096;
@@ -14,20 +14,23 @@ const keyTenantCacheSize = 10_000;
 /**
  * The local half of authentication: a JWT's signature and claims, or an API key's shape, checksum
  * and tenant. Revocation, disabled users, tenants and keys, and scopes are checked by the guard
- * in the Redis script that runs the operation. Throws 401 for a missing or unusable credential.
+ * in the Redis script that runs the operation. Throws 401 for a missing or unusable credential, 403
+ * for a kind of caller the route does not admit.
  */
-export async function authenticate(event: FunctionEvent, services: Services, mode: AuthMode): Promise<Caller> {
+export async function authenticate(event: FunctionEvent, services: Services, admitted: readonly CallerKind[]): Promise<Caller> {
   const credential = credentialOf(event);
   if (credential === undefined) throw new AppError('not_authenticated');
   if (credential.length > maxCredentialLength) throw new AppError('invalid_token');
 
   if (jwtShape.test(credential)) {
     const claims = await services.keyring.verify(credential, services.clock.now());
+    if (!admitted.includes('user')) throw new AppError('insufficient_scope', 'This route needs an API key, not a user token');
     return { kind: 'user', ...claims };
   }
+  const keysAdmitted = admitted.includes('api_key');
   const checked = checkApiKey(credential);
-  if (!checked) throw new AppError(mode === 'user' ? 'invalid_token' : 'invalid_api_key');
-  if (mode === 'user') throw new AppError('insufficient_scope', 'This route needs a user token, not an API key');
+  if (!checked) throw new AppError(keysAdmitted ? 'invalid_api_key' : 'invalid_token');
+  if (!keysAdmitted) throw new AppError('insufficient_scope', 'This route needs a user token, not an API key');
   const keyHash = hashApiKey(credential, services.config.apiKeys.pepper);
   const tenantId = await tenantOfKey(services, keyHash);
   if (!tenantId) throw new AppError('invalid_api_key');

@@ -17,6 +17,8 @@ export interface TokenClaims {
   role: Role;
   jti: string;
   expiresAtMs: number;
+  /** The user's token generation when it was issued (claim `gen`); tokens of older generations are refused. */
+  tokenGen?: string;
 }
 
 const ClaimsSchema = z.object({
@@ -25,6 +27,7 @@ const ClaimsSchema = z.object({
   role: z.enum(roles),
   jti: z.string().min(1),
   exp: z.number(),
+  gen: z.string().max(64).optional(),
 });
 
 /**
@@ -34,7 +37,7 @@ const ClaimsSchema = z.object({
  * Redis on every request regardless (shared/redis/lua/lib/guard.lua).
  */
 export interface Keyring {
-  sign(subject: { username: string; tenantId: string; role: Role }, nowMs: number): Promise<AccessToken>;
+  sign(subject: { username: string; tenantId: string; role: Role; tokenGen: string }, nowMs: number): Promise<AccessToken>;
   verify(token: string, nowMs: number): Promise<TokenClaims>;
 }
 
@@ -63,9 +66,9 @@ export function createKeyring(config: Config['jwt']): Keyring {
   const verified = new Map<string, TokenClaims>();
 
   return {
-    async sign({ username, tenantId, role }, nowMs) {
+    async sign({ username, tenantId, role, tokenGen }, nowMs) {
       const iat = Math.floor(nowMs / 1000);
-      const accessToken = await new SignJWT({ tenant_id: tenantId, role, scope: scopesOfRole(role).join(' ') })
+      const accessToken = await new SignJWT({ tenant_id: tenantId, role, scope: scopesOfRole(role).join(' '), gen: tokenGen })
         .setProtectedHeader({ alg: config.algorithm, kid: signer.kid, typ: 'JWT' })
         .setSubject(username)
         .setIssuedAt(iat)
@@ -93,7 +96,8 @@ export function createKeyring(config: Config['jwt']): Keyring {
           requiredClaims: ['sub', 'exp', 'iat', 'jti'],
         });
         const claims = ClaimsSchema.parse(payload);
-        const result = { username: claims.sub, tenantId: claims.tenant_id, role: claims.role, jti: claims.jti, expiresAtMs: claims.exp * 1000 };
+        const result: TokenClaims = { username: claims.sub, tenantId: claims.tenant_id, role: claims.role, jti: claims.jti, expiresAtMs: claims.exp * 1000 };
+        if (claims.gen !== undefined) result.tokenGen = claims.gen;
         // Oldest first out: a Map keeps insertion order.
         if (verified.size >= verifiedCacheSize) verified.delete(verified.keys().next().value ?? '');
         verified.set(token, result);

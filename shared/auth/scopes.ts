@@ -18,3 +18,11 @@ export function isBuiltInScope(scope: string): scope is Scope {
 
 /** A custom scope: no spaces, 1–64 characters, e.g. `orders:read` or `billing.admin`. */
 export const scopePattern = /^[A-Za-z0-9][A-Za-z0-9_.:*-]{0,63}$/;
+
+/** keyward's own namespaces: a scope in them must be one of the built-in scopes, never a custom one. */
+export const reservedScopeNamespaces = ['data:', 'keys:', 'audit:', 'users:'] as const;
+
+/** A scope an API key may carry: a built-in one, or a custom one outside keyward's namespaces. */
+export function isGrantableScope(scope: string): boolean {
+  return isBuiltInScope(scope) || !reservedScopeNamespaces.some((namespace) => scope.toLowerCase().startsWith(namespace));
+}

@@ -5,6 +5,7 @@ import { scripts } from '../redis/scripts.js';
 import { runOperation } from '../operations/run-operation.js';
 import type { Call } from '../operations/call.js';
 import type { Services } from '../services.js';
+import type { IfMatch } from './if-match.js';
 import type { Item } from './schemas.js';
 
 type Metadata = Item['metadata'];
@@ -23,8 +24,8 @@ export interface ItemChange {
   ttl?: number | null;
   /** undefined keeps, null clears. */
   metadata?: Metadata | null;
-  /** Only update when the item is at this version. */
-  ifMatch?: number;
+  /** Only update when the item matches (RFC 9110 If-Match). */
+  ifMatch?: IfMatch | undefined;
 }
 
 export interface ItemPage {
@@ -63,7 +64,7 @@ export async function updateItem(services: Services, call: Call, key: string, ch
   const expiry = change.ttl === undefined ? ['keep', ''] : change.ttl === null ? ['clear', ''] : ['set', now + change.ttl * 1000];
   const reply = await runOperation(services, scripts.updateItem, call, {
     keys: [keys.dataItem(key), keys.dataExpiry],
-    args: [key, value, metadata, ...expiry, change.ifMatch ?? ''],
+    args: [key, value, metadata, ...expiry, precondition(change.ifMatch)],
     details: auditDetails(services, key, change.value),
   });
   return decodeItem(key, reply);
@@ -87,6 +88,13 @@ export async function listItems(services: Services, call: Call, query: { prefix:
     details: { prefix: query.prefix || undefined },
   });
   return { keys: found.map(String), nextCursor: nextCursor ? String(nextCursor) : null };
+}
+
+/** If-Match for update-item.lua: '' none, '*' any existing item, else the versions it names ('-' for none). */
+function precondition(ifMatch: IfMatch | undefined): string {
+  if (!ifMatch) return '';
+  if (ifMatch.kind === 'any') return '*';
+  return ifMatch.versions.length > 0 ? ifMatch.versions.join(' ') : '-';
 }
 
 function encodeValue(services: Services, value: Value): string {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CursorSchema, limitSchema } from '../pagination.js';
+import { parseIfMatch } from './if-match.js';
 
 const controlCharacters = /[\u0000-\u001f\u007f]/;
 
@@ -35,13 +36,8 @@ export const UpdateItemBody = z.strictObject({
 
 export const ItemParams = z.object({ key: DataKeySchema });
 
-export const IfMatchHeader = z.object({
-  'if-match': z
-    .string()
-    .regex(/^\s*(W\/)?"?\d{1,15}"?\s*$/, 'If-Match must be an item version')
-    .transform((value) => Number(value.replace(/\D/g, '')))
-    .optional(),
-});
+/** Never a validation error: a field that does not parse is a precondition that fails (412). */
+export const IfMatchHeader = z.object({ 'if-match': z.string().max(4096).optional().transform(parseIfMatch) });
 
 export const ListItemsQuery = z.object({
   prefix: z.string().max(512).default(''),

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { policyOf, targetRules } from '../auth/policy.js';
 import type { Operation } from '../runtime/operation.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -48,12 +49,14 @@ export function buildOpenApiDocument(operations: readonly Operation[], info: { v
     if (!route.public) continue;
     const parameters = [...parametersOf(spec.params, 'path'), ...parametersOf(spec.query, 'query'), ...parametersOf(spec.headers, 'header')];
     const status = String(spec.status ?? 200);
+    const policy = policyOf(route.id);
     const operation: JsonSchema = {
       operationId: route.id,
       summary: route.summary,
       tags: [route.fn],
-      security: route.auth === 'none' ? [] : route.auth === 'user' ? [{ bearer: [] }] : [{ bearer: [] }, { apiKey: [] }],
-      ...(route.scope ? { 'x-required-scope': route.scope } : {}),
+      security: policy.callers === 'anyone' ? [] : policy.callers.includes('api_key') ? [{ bearer: [] }, { apiKey: [] }] : [{ bearer: [] }],
+      ...(policy.scope ? { 'x-required-scope': policy.scope } : {}),
+      ...(policy.target ? { 'x-target-rule': targetRules[policy.target.kind].rule } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(spec.body ? { requestBody: requestBodyOf(spec.body, spec.form === true) } : {}),
       responses: {

@@ -7,6 +7,7 @@ import frameLib from './lua/lib/frame.lua';
 import guardLib from './lua/lib/guard.lua';
 import pagingLib from './lua/lib/paging.lua';
 import scopesLib from './lua/lib/scopes.lua';
+import targetsLib from './lua/lib/targets.lua';
 import compareAndDelete from './lua/compare-and-delete.lua';
 import countFailure from './lua/count-failure.lua';
 import createApiKey from './lua/create-api-key.lua';
@@ -36,6 +37,7 @@ import updateApiKey from './lua/update-api-key.lua';
 import updateItem from './lua/update-item.lua';
 import updateUser from './lua/update-user.lua';
 import verifyApiKey from './lua/verify-api-key.lua';
+import { scopeConstants } from './scope-constants.js';
 import { frameDeclaration } from './script-frame.js';
 
 export interface LuaScript {
@@ -52,13 +54,13 @@ function script(name: string, source: string, durable = false): LuaScript {
 
 /**
  * What opens every tenant script, in dependency order (each part uses those before it): the frame's
- * KEYS and ARGV by name, then the Lua library.
+ * KEYS and ARGV by name, the scope vocabulary, then the Lua library.
  */
-export const prelude = [frameDeclaration(), frameLib, auditLib, scopesLib, pagingLib, calendarLib, apiKeysLib, guardLib].join('\n');
+export const prelude = [frameDeclaration(), scopeConstants(), frameLib, auditLib, scopesLib, targetsLib, pagingLib, calendarLib, apiKeysLib, guardLib].join('\n');
 
 /**
  * A script that opens with the frame (shared/redis/script-frame.ts): the prelude (frame, operation
- * marker, audit, scopes, paging, calendar, API-key use, guard) first, then the script's own body as
+ * marker, audit, scopes, target rules, paging, calendar, API-key use, guard) first, then the script's own body as
  * `main()`, whose reply `finish()` records.
  */
 function tenantScript(name: string, body: string, durable = false): LuaScript {

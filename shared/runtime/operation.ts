@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import { authenticate } from '../auth/authenticate.js';
+import { policyOf } from '../auth/policy.js';
 import { AppError } from '../errors/app-error.js';
 import { recordEvent } from '../operations/run-operation.js';
 import type { Call } from '../operations/call.js';
@@ -69,16 +70,17 @@ export function definePublicOperation<P extends Maybe = undefined, Q extends May
 
 function createOperation(spec: AnySpec): Operation {
   const route = routeById(spec.route);
+  const policy = policyOf(route.id);
   return {
     route,
     spec,
     async run(event, rawParams, context) {
       const { services } = context;
       let call: Call | null = null;
-      if (route.auth !== 'none') {
-        const caller = await authenticate(event, services, route.auth);
+      if (policy.callers !== 'anyone') {
+        const caller = await authenticate(event, services, policy.callers);
         if (!route.action) throw new Error(`route ${route.id} needs an audit action`);
-        call = { caller, action: route.action, scope: route.scope, requestId: context.requestId };
+        call = { caller, action: route.action, scope: policy.scope, requestId: context.requestId };
       }
       try {
         if (!spec.form && isForm(event.headers['content-type'])) throw new AppError('unsupported_media_type');

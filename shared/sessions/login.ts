@@ -53,7 +53,7 @@ export async function login(services: Services, input: LoginInput): Promise<Acce
     await audit('failure', 'user_disabled');
     throw new AppError('user_disabled');
   }
-  const token = await services.keyring.sign({ username, tenantId: record.tenantId, role: record.role }, services.clock.now());
+  const token = await services.keyring.sign({ username, tenantId: record.tenantId, role: record.role, tokenGen: record.tokenGen }, services.clock.now());
   await Promise.all([clearLoginFailures(services, username), audit('success')]);
   return token;
 }
@@ -64,14 +64,15 @@ interface LoginRecord {
   role: Role;
   disabled: boolean;
   passwordHash: string;
+  tokenGen: string;
 }
 
 async function readLoginRecord(services: Services, tenantId: string, username: string): Promise<LoginRecord | null> {
   const keys = tenantKeys(tenantId);
   const reply = (await runScript(services.redis, scripts.readLogin, [keys.tenant, keys.user(username)], [])) as (string | null)[];
-  const [tenantStatus = null, role = null, disabled = null, passwordHash = null] = reply;
+  const [tenantStatus = null, role = null, disabled = null, passwordHash = null, tokenGen = null] = reply;
   if (!role || !passwordHash || !(roles as readonly string[]).includes(role)) return null;
-  return { tenantId, tenantStatus, role: role as Role, disabled: disabled === '1', passwordHash };
+  return { tenantId, tenantStatus, role: role as Role, disabled: disabled === '1', passwordHash, tokenGen: tokenGen ?? '' };
 }
 
 function loginCall(tenantId: string, username: string, requestId: string, success: boolean): Call {

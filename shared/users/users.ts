@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../auth/passwords.js';
 import type { Role } from '../auth/scopes.js';
 import { isoTime } from '../clock.js';
@@ -33,7 +34,7 @@ export async function createUser(services: Services, call: Call, user: NewUser):
   try {
     reply = await runOperation(services, scripts.createUser, call, {
       keys: [keys.user(user.username), keys.users],
-      args: [user.username, user.role, user.full_name ?? '', user.email ?? '', passwordHash],
+      args: [user.username, user.role, user.full_name ?? '', user.email ?? '', passwordHash, newTokenGeneration()],
       details: { username: user.username, role: user.role },
     });
   } catch (error) {
@@ -66,10 +67,12 @@ export async function updateUser(services: Services, call: Call, username: strin
   if (change.disabled !== undefined) fields.push('disabled', change.disabled ? '1' : '0');
   if (change.password !== undefined) fields.push('password_hash', await hashPassword(change.password, services.config.passwords.bcryptCost));
   const changed = fields.filter((_, i) => i % 2 === 0).map((name) => (name === 'password_hash' ? 'password' : name));
+  // A change of password, role or status ends the user's tokens: they carry the generation it replaces.
+  const endsTokens = change.password !== undefined || change.role !== undefined || change.disabled !== undefined;
   const keys = tenantKeys(call.caller.tenantId);
   const reply = await runOperation(services, scripts.updateUser, call, {
     keys: [keys.user(username)],
-    args: [username, ...fields],
+    args: [username, endsTokens ? newTokenGeneration() : '', ...fields],
     details: { username, fields: changed },
   });
   return decodeUser(call.caller.tenantId, reply);
@@ -98,4 +101,13 @@ function decodeUser(tenantId: string, reply: unknown[]): User {
     disabled: disabled === '1',
     created_at: isoTime(Number(createdAt)),
   };
+}
+
+/**
+ * A user's token generation: every token carries the one current when it was issued, and the guard
+ * accepts only the user's current one. Random, so a user created again under a deleted user's name
+ * never shares the old one's.
+ */
+function newTokenGeneration(): string {
+  return randomBytes(9).toString('base64url');
 }

@@ -3,7 +3,7 @@
 local key_denials = { not_found = 'invalid_api_key', expired = 'api_key_expired', disabled = 'api_key_disabled' }
 
 -- Checks the caller against the live records: tenant enabled, token not revoked, user present,
--- enabled and still in the role the token claims; or API key valid, holding the scope, within its
+-- enabled, still in the role the token claims and at the token's generation; or API key valid, holding the scope, within its
 -- rate limit and quota (this request is one use of it). Returns the caller's scopes, or nil and the
 -- denial reply: {code} or, when rate limited, {code, limit, remaining, reset ms}.
 local function check_caller()
@@ -14,9 +14,12 @@ local function check_caller()
   if status ~= 'active' then return nil, { 'tenant_disabled' } end
   if mode == 'user' then
     if redis.call('EXISTS', REVOKED_KEY) == 1 then return nil, { 'token_revoked' } end
-    local user = redis.call('HMGET', PRINCIPAL_KEY, 'role', 'disabled')
+    local user = redis.call('HMGET', PRINCIPAL_KEY, 'role', 'disabled', 'token_gen')
     if not user[1] then return nil, { 'invalid_token' } end
     if user[2] == '1' then return nil, { 'user_disabled' } end
+    -- A token from before the user's last change of password, role or status, or of a deleted user
+    -- whose name was given again: its generation is not the user's.
+    if (user[3] or '') ~= TOKEN_GEN then return nil, { 'token_revoked' } end
     if user[1] ~= PROOF then return nil, { 'invalid_token' } end
     if REQUIRED_SCOPE ~= '' and not has_all(ROLE_SCOPES, REQUIRED_SCOPE) then return nil, { 'insufficient_scope' } end
     return ROLE_SCOPES
