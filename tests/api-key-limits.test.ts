@@ -87,6 +87,22 @@ describe('rotation', () => {
     expect((await verify(fourth)).body.code).toBe('VALID');
   });
 
+  // Finding: rotating with grace_period_s 0 left older secrets that were still in their grace period working.
+  it('rotating with grace_period_s 0 ends every older secret at once, those still in their grace period included', async () => {
+    const { key: first, id } = await addApiKey(app, token);
+    const second = (await app.request('POST', `/api-keys/${id}/rotate`, { token, json: { grace_period_s: 3600 } })).body.key_value as string;
+    const third = (await app.request('POST', `/api-keys/${id}/rotate`, { token, json: { grace_period_s: 3600 } })).body.key_value as string;
+    for (const secret of [first, second, third]) expect((await verify(secret)).body.code).toBe('VALID');
+    const fourth = (await app.request('POST', `/api-keys/${id}/rotate`, { token, json: { grace_period_s: 0 } })).body.key_value as string;
+    for (const secret of [first, second, third]) {
+      expect((await verify(secret)).body.code).toBe('NOT_FOUND');
+      expect((await app.request('GET', '/data/none', { apiKey: secret })).status).toBe(401);
+      expect(await app.services.redis.exists(globalKeys.apiKeyTenant(hashApiKey(secret, app.services.config.apiKeys.pepper)))).toBe(0);
+    }
+    expect((await verify(fourth)).body.code).toBe('VALID');
+    expect((await app.request('GET', `/api-keys/${id}`, { token })).status).toBe(200);
+  });
+
   it('stops every secret of a deleted key, those in their grace period included', async () => {
     const { key: old, id } = await addApiKey(app, token);
     const fresh = (await app.request('POST', `/api-keys/${id}/rotate`, { token, json: { grace_period_s: 3600 } })).body.key_value as string;

@@ -607,6 +607,48 @@ describe('api keys: scopes', () => {
     expect(widened.status).toBe(200);
   });
 
+  // Finding: a member rotated an admin's key (users:admin, audit:read), took the new secret, made
+  // an admin user with it, logged in as them and read the audit log. PATCH and DELETE were as open.
+  it("a member cannot rotate, change or delete a key holding scopes the member lacks, and nothing changes", async () => {
+    const admins = await addApiKey(app, token, { scopes: ['users:admin', 'audit:read', 'data:read'] });
+    const record = async () => (await app.request('GET', `/api-keys/${admins.id}`, { token })).body;
+    const before = await record();
+    const attempts = [
+      app.request('POST', `/api-keys/${admins.id}/rotate`, { token: member.token, json: { grace_period_s: 0 } }),
+      app.request('PATCH', `/api-keys/${admins.id}`, { token: member.token, json: { name: 'renamed' } }),
+      app.request('PATCH', `/api-keys/${admins.id}`, { token: member.token, json: { enabled: false } }),
+      app.request('DELETE', `/api-keys/${admins.id}`, { token: member.token }),
+    ];
+    for (const refused of await Promise.all(attempts)) {
+      expect(refused.status, refused.text).toBe(403);
+      expect(refused.body.code).toBe('insufficient_scope');
+      expect(refused.body.key_value).toBeUndefined();
+    }
+    expect(await record()).toEqual(before);
+    // The old secret still works: no rotation happened.
+    expect((await app.request('GET', '/users', { apiKey: admins.key })).status).toBe(200);
+    // A key with keys:write is held to the same rule: it may not rotate a key with more than it holds.
+    const writer = await addApiKey(app, token, { scopes: ['keys:write', 'keys:read', 'data:read'] });
+    expect((await app.request('POST', `/api-keys/${admins.id}/rotate`, { apiKey: writer.key, json: {} })).status).toBe(403);
+    const events = (await pendingEvents(app, tenant.tenantId)).filter((event) => event.key_id === admins.id && event.outcome === 'denied');
+    expect(events.map((event) => event.action).sort()).toEqual(['delete_api_key', 'rotate_api_key', 'rotate_api_key', 'update_api_key', 'update_api_key']);
+    // What the member holds, it may rotate, change and delete.
+    const own = await addApiKey(app, member.token, { scopes: ['data:read', 'keys:write', 'orders:read'] });
+    expect((await app.request('POST', `/api-keys/${own.id}/rotate`, { token: member.token, json: {} })).status).toBe(201);
+    expect((await app.request('PATCH', `/api-keys/${own.id}`, { token: member.token, json: { name: 'mine' } })).status).toBe(200);
+    expect((await app.request('DELETE', `/api-keys/${own.id}`, { token: member.token })).status).toBe(204);
+  });
+
+  it('refuses a custom scope in keyward\'s own namespaces (data:everything) with 422', async () => {
+    for (const scope of ['data:everything', 'keys:admin', 'audit:write', 'users:read', 'Data:Read']) {
+      const refused = await app.request('POST', '/api-keys', { token, json: { name: 'reserved', scopes: [scope] } });
+      expect(refused.status, scope).toBe(422);
+    }
+    const { id } = await addApiKey(app, token, { scopes: ['data:read'] });
+    expect((await app.request('PATCH', `/api-keys/${id}`, { token, json: { scopes: ['data:everything'] } })).status).toBe(422);
+    expect((await app.request('POST', '/api-keys', { token, json: { name: 'fine', scopes: ['database:read', 'orders:read'] } })).status).toBe(201);
+  });
+
   it('refuses repeated scopes and malformed scopes with 422', async () => {
     const before = await listAllKeyIds(token);
     for (const scopes of [['data:read', 'data:read'], ['orders:read', 'orders:read'], ['data read'], [''], ['x'.repeat(65)], ['-lead']]) {
@@ -813,5 +855,46 @@ describe('api keys: audit', () => {
       ['create_api_key', 'denied', 'insufficient_scope'],
       ['get_api_key', 'failure', 'not_found'],
     ]);
+  });
+});
+
+// Finding: a key's meta took 1 MB (2.3 MB in Redis) and a tenant could hold any number of keys, in the one Redis all tenants share.
+describe('api keys: sizes a client controls are bounded', () => {
+  let limited: TestApp;
+  beforeAll(async () => {
+    limited = await createTestApp({ env: { API_KEYS_MAX_PER_TENANT: '3' } });
+  });
+  afterAll(() => limited.close());
+
+  it('refuses meta over 4 KiB with 413 on create and on PATCH, writing nothing', async () => {
+    const tenant = await newTenant(app);
+    const big = { blob: 'x'.repeat(4096) };
+    const before = await listAllKeyIds(tenant.admin.token);
+    const created = await app.request('POST', '/api-keys', { token: tenant.admin.token, json: { name: 'big', meta: big } });
+    expect(created.status, created.text).toBe(413);
+    expect(created.body.code).toBe('value_too_large');
+    expect(await listAllKeyIds(tenant.admin.token)).toEqual(before);
+    const { id } = await addApiKey(app, tenant.admin.token, { meta: { small: true } });
+    const patched = await app.request('PATCH', `/api-keys/${id}`, { token: tenant.admin.token, json: { meta: big } });
+    expect(patched.status).toBe(413);
+    expect((await app.request('GET', `/api-keys/${id}`, { token: tenant.admin.token })).body.meta).toEqual({ small: true });
+    // Just under the limit is fine.
+    const fits = { blob: 'x'.repeat(4096 - JSON.stringify({ blob: '' }).length) };
+    expect((await app.request('PATCH', `/api-keys/${id}`, { token: tenant.admin.token, json: { meta: fits } })).status).toBe(200);
+  });
+
+  it('refuses a key past API_KEYS_MAX_PER_TENANT with 422, per tenant, until one is deleted', async () => {
+    const tenant = await newTenant(limited);
+    const other = await newTenant(limited);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) ids.push((await addApiKey(limited, tenant.admin.token)).id);
+    const refused = await limited.request('POST', '/api-keys', { token: tenant.admin.token, json: { name: 'one too many' } });
+    expect(refused.status, refused.text).toBe(422);
+    expect(refused.body.code).toBe('tenant_api_key_limit');
+    expect((await limited.request('GET', '/api-keys', { token: tenant.admin.token })).body).toHaveLength(3);
+    // Another tenant has its own count.
+    expect((await limited.request('POST', '/api-keys', { token: other.admin.token, json: { name: 'fine' } })).status).toBe(201);
+    expect((await limited.request('DELETE', `/api-keys/${ids[0] ?? ''}`, { token: tenant.admin.token })).status).toBe(204);
+    expect((await limited.request('POST', '/api-keys', { token: tenant.admin.token, json: { name: 'room again' } })).status).toBe(201);
   });
 });

@@ -279,6 +279,35 @@ describe('POST /token: throttling', () => {
     expect(everything).not.toContain(victim.password);
   });
 
+  // Finding: thirty parallel wrong passwords all reached bcrypt (cost 12 each) and all answered 401.
+  it('counts an attempt before the password is checked: of 30 parallel wrong passwords, 3 reach bcrypt, 27 are 429', async () => {
+    const tenant = await newTenant(throttled);
+    const victim = await addUser(throttled, tenant, 'member');
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, () => throttled.request('POST', '/token', { form: { username: victim.username, password: 'parallel guess 1234' } })),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(27);
+    const failures = (await pendingEvents(throttled, tenant.tenantId)).filter((event) => event.action === 'login_failed');
+    expect(failures.filter((event) => event.reason === 'invalid_credentials')).toHaveLength(3);
+  });
+
+  // Finding: 300 anonymous throttled logins for one username added 300 events to the tenant's trail.
+  it('records throttled attempts for one username once per window, however many arrive', async () => {
+    const tenant = await newTenant(throttled);
+    const victim = await addUser(throttled, tenant, 'member');
+    for (let i = 0; i < 3; i += 1) await throttled.request('POST', '/token', { form: { username: victim.username, password: 'wrong guess 1234' } });
+    const before = (await pendingEvents(throttled, tenant.tenantId)).length;
+    const refused = await Promise.all(
+      Array.from({ length: 100 }, () => throttled.request('POST', '/token', { form: { username: victim.username, password: 'wrong guess 1234' } })),
+    );
+    expect(refused.every((response) => response.status === 429)).toBe(true);
+    const added = (await pendingEvents(throttled, tenant.tenantId)).slice(before);
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatchObject({ action: 'login_failed', outcome: 'failure', reason: 'login_throttled', actor: { type: 'user', id: victim.username } });
+  });
+
   it('a successful login clears the username count', async () => {
     const tenant = await newTenant(throttled);
     const user = await addUser(throttled, tenant, 'member');
@@ -510,6 +539,59 @@ describe("tokens follow the user's account", () => {
     expect(me.status).toBe(200);
     expect(me.body.role).toBe('admin');
     expect((await app.request('GET', '/users', { token: fresh })).status).toBe(200);
+  });
+
+  // Finding: tokens outlived account changes. Each case below answered 200 with the old token.
+  it("a password change ends the user's existing tokens; a new login works", async () => {
+    const tenant = await newTenant(app);
+    const member = await addUser(app, tenant, 'member');
+    const newPassword = 'a brand new passphrase';
+    expect((await app.request('PATCH', `/users/${member.username}`, { token: tenant.admin.token, json: { password: newPassword } })).status).toBe(200);
+    expectUnauthorized(await app.request('GET', '/users/me', { token: member.token }), 'token_revoked');
+    expectUnauthorized(await app.request('GET', '/data', { token: member.token }), 'token_revoked');
+    expect((await app.request('GET', '/users/me', { token: await login(app, member.username, newPassword) })).status).toBe(200);
+    // An admin changing their own password ends their own old tokens too.
+    const own = await app.request('PATCH', `/users/${tenant.admin.username}`, { token: tenant.admin.token, json: { password: newPassword } });
+    expect(own.status).toBe(200);
+    expectUnauthorized(await app.request('GET', '/users/me', { token: tenant.admin.token }), 'token_revoked');
+  });
+
+  it('a demoted and re-promoted admin does not get the old admin token back', async () => {
+    const tenant = await newTenant(app);
+    const admin = await addUser(app, tenant, 'admin');
+    expect((await app.request('GET', '/users', { token: admin.token })).status).toBe(200);
+    for (const role of ['member', 'admin']) {
+      expect((await app.request('PATCH', `/users/${admin.username}`, { token: tenant.admin.token, json: { role } })).status).toBe(200);
+    }
+    expectUnauthorized(await app.request('GET', '/users', { token: admin.token }), 'token_revoked');
+    expectUnauthorized(await app.request('GET', '/users/me', { token: admin.token }), 'token_revoked');
+  });
+
+  it('a disabled user stays refused after being enabled again, until a new login', async () => {
+    const tenant = await newTenant(app);
+    const member = await addUser(app, tenant, 'member');
+    for (const disabled of [true, false]) {
+      expect((await app.request('PATCH', `/users/${member.username}`, { token: tenant.admin.token, json: { disabled } })).status).toBe(200);
+    }
+    expectUnauthorized(await app.request('GET', '/users/me', { token: member.token }), 'token_revoked');
+    expect((await app.request('GET', '/users/me', { token: await login(app, member.username, member.password) })).status).toBe(200);
+  });
+
+  it("a deleted user's token does not come back with a new user of the same name", async () => {
+    const tenant = await newTenant(app);
+    const member = await addUser(app, tenant, 'member');
+    expect((await app.request('DELETE', `/users/${member.username}`, { token: tenant.admin.token })).status).toBe(204);
+    const again = await app.request('POST', '/users', { token: tenant.admin.token, json: { username: member.username, password: testPassword, role: 'member' } });
+    expect(again.status, again.text).toBe(201);
+    expectUnauthorized(await app.request('GET', '/users/me', { token: member.token }), 'token_revoked');
+    expect((await app.request('GET', '/users/me', { token: await login(app, member.username, testPassword) })).status).toBe(200);
+  });
+
+  it("changing a user's name or email leaves their tokens working", async () => {
+    const tenant = await newTenant(app);
+    const member = await addUser(app, tenant, 'member');
+    expect((await app.request('PATCH', `/users/${member.username}`, { token: tenant.admin.token, json: { full_name: 'New Name', email: 'n@example.com' } })).status).toBe(200);
+    expect((await app.request('GET', '/users/me', { token: member.token })).status).toBe(200);
   });
 
   it("a deleted user's token is 401", async () => {

@@ -183,8 +183,8 @@ describe('lua scripts: EVALSHA with EVAL fallback', () => {
     const key = `kw:test:${uniqueName('plain')}`;
     const redis = own.services.redis;
     await flushScripts(own);
-    expect(await runScript(redis, scripts.countFailure, [key], [60])).toBe(1);
-    expect(await runScript(redis, scripts.countFailure, [key], [60])).toBe(2);
+    expect(((await runScript(redis, scripts.countAttempt, [key], [60_000])) as number[])[0]).toBe(1);
+    expect(((await runScript(redis, scripts.countAttempt, [key], [60_000])) as number[])[0]).toBe(2);
     expect(await redis.ttl(key)).toBeGreaterThan(0);
     await flushScripts(own);
     expect(await runScript(redis, scripts.compareAndDelete, [key], ['1'])).toBe(0);

@@ -53,6 +53,8 @@ export const globalKeys = {
   apiKeyTenant: (keyHash: string) => `kw:apikey:${keyHash}`,
   loginFailuresByUser: (username: string) => `kw:login-failures:user:${username}`,
   loginFailuresByAddress: (address: string) => `kw:login-failures:addr:${address}`,
+  /** Set for a window once a username's throttled attempts have been audited, so they are audited once a window. */
+  loginThrottleAudited: (username: string) => `kw:login-throttled:user:${username}`,
 };
 
 /** The pattern matching every key of one tenant (for the admin CLI's delete). */

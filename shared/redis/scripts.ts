@@ -9,7 +9,7 @@ import pagingLib from './lua/lib/paging.lua';
 import scopesLib from './lua/lib/scopes.lua';
 import targetsLib from './lua/lib/targets.lua';
 import compareAndDelete from './lua/compare-and-delete.lua';
-import countFailure from './lua/count-failure.lua';
+import countAttempt from './lua/count-attempt.lua';
 import createApiKey from './lua/create-api-key.lua';
 import createItem from './lua/create-item.lua';
 import createTenant from './lua/create-tenant.lua';
@@ -29,6 +29,7 @@ import readAudit from './lua/read-audit.lua';
 import readLogin from './lua/read-login.lua';
 import rotateApiKey from './lua/rotate-api-key.lua';
 import recordEvent from './lua/record-event.lua';
+import releaseAttempt from './lua/release-attempt.lua';
 import renewLease from './lua/renew-lease.lua';
 import revokeToken from './lua/revoke-token.lua';
 import setTenantStatus from './lua/set-tenant-status.lua';
@@ -72,7 +73,8 @@ const write = true;
 /** Every Lua script keyward runs; the text lives in ./lua, one file each, with its KEYS and ARGV in a header. */
 export const scripts = {
   compareAndDelete: script('compare-and-delete', compareAndDelete),
-  countFailure: script('count-failure', countFailure),
+  countAttempt: script('count-attempt', countAttempt),
+  releaseAttempt: script('release-attempt', releaseAttempt),
   takeOverClaim: script('take-over-claim', takeOverClaim),
   readLogin: script('read-login', readLogin),
   ackAudit: script('ack-audit', ackAudit),

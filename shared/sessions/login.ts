@@ -6,7 +6,7 @@ import { recordEvent } from '../operations/run-operation.js';
 import type { Call } from '../operations/call.js';
 import type { Services } from '../services.js';
 import type { AccessToken } from '../auth/jwt.js';
-import { checkLoginThrottle, clearLoginFailures, countLoginFailure } from './login-throttle.js';
+import { releaseLoginAttempt, takeLoginAttempt } from './login-throttle.js';
 import { dummyHash, verifyPassword } from '../auth/passwords.js';
 import { roles, type Role } from '../auth/scopes.js';
 
@@ -18,9 +18,10 @@ export interface LoginInput {
 }
 
 /**
- * The password grant: throttle, look the user up, check the password (against a dummy hash when the
- * user is unknown, so timing does not tell), then tenant and user status, then a token.
- * Outcomes are audited in the user's tenant when the username is known.
+ * The password grant: count the attempt (throttled ones stop here, before bcrypt), look the user up,
+ * check the password (against a dummy hash when the user is unknown, so timing does not tell), then
+ * tenant and user status, then a token. Outcomes are audited in the user's tenant when the username
+ * is known; throttled attempts once per username and window.
  */
 export async function login(services: Services, input: LoginInput): Promise<AccessToken> {
   const { username, address } = input;
@@ -30,20 +31,20 @@ export async function login(services: Services, input: LoginInput): Promise<Acce
       ? recordEvent(services, loginCall(tenantId, username, input.requestId, outcome === 'success'), outcome, reason)
       : Promise.resolve();
 
-  try {
-    await checkLoginThrottle(services, username, address);
-  } catch (error) {
-    if (error instanceof AppError) await audit('failure', error.code);
-    throw error;
+  const throttled = await takeLoginAttempt(services, username, address);
+  if (throttled) {
+    if (throttled.firstInWindow) await audit('failure', throttled.error.code);
+    throw throttled.error;
   }
 
   const record = tenantId ? await readLoginRecord(services, tenantId, username) : null;
   const passwordHash = record?.passwordHash ?? (await dummyHash(services.config.passwords.bcryptCost));
   const matches = await verifyPassword(input.password, passwordHash);
   if (!record || !matches) {
-    await Promise.all([countLoginFailure(services, username, address), audit('failure', 'invalid_credentials')]);
+    await audit('failure', 'invalid_credentials');
     throw new AppError('invalid_credentials', undefined, { headers: { 'www-authenticate': 'Bearer' } });
   }
+  await releaseLoginAttempt(services, username, address, record.tenantStatus === 'active' && !record.disabled);
   // Only a caller who knows the password learns that the account or tenant is disabled.
   if (record.tenantStatus !== 'active') {
     await audit('failure', 'tenant_disabled');
@@ -54,7 +55,7 @@ export async function login(services: Services, input: LoginInput): Promise<Acce
     throw new AppError('user_disabled');
   }
   const token = await services.keyring.sign({ username, tenantId: record.tenantId, role: record.role, tokenGen: record.tokenGen }, services.clock.now());
-  await Promise.all([clearLoginFailures(services, username), audit('success')]);
+  await audit('success');
   return token;
 }
 
