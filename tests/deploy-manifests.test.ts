@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditActions } from '../shared/audit/actions.js';
+import { loadConfig } from '../shared/config/config.js';
 import { defaultSecretsDir, secretSettings } from '../shared/config/secrets.js';
-import { clusterLocalHost, defaultImages, defaultPublicGateway, grafanaTenants, imageRepository, lokiUrl, namespace, objectNames, redisTopology, sentinelAddresses } from '../shared/deploy/cluster.js';
-import { deployments } from '../shared/deploy/functions.js';
+import { clusterLocalHost, defaultImages, defaultPublicGateway, grafanaTenants, imageRepository, listenHost, lokiUrl, namespace, objectNames, openfaasFunctionNamespace, redisTopology, sentinelAddresses } from '../shared/deploy/cluster.js';
+import { deployments, optionalSecrets } from '../shared/deploy/functions.js';
 import { functionNames, routes } from '../shared/routes.js';
 import { isTenantId } from '../shared/tenancy/tenant-id.js';
 import { knativeProblems } from './support/knative-rules.js';
@@ -18,7 +20,8 @@ let manifests: ManifestDocument[];
 
 beforeAll(() => {
   checker = new StrictFieldChecker();
-  manifests = loadManifests('knative');
+  // openfaas/ holds plain Kubernetes objects too (the functions' NetworkPolicy): the same checks apply.
+  manifests = [...loadManifests('knative'), ...loadManifests('openfaas')];
 });
 
 /** The models' own validation (required fields, types, enums), as an error message or null. */
@@ -78,9 +81,16 @@ describe('knative/: every manifest parses and validates', () => {
     for (const { file, index, object } of manifests) expect(knativeProblems(object), `${file}#${index}`).toEqual([]);
   });
 
-  it('every object is in the keyward namespace (the ReferenceGrant in the Knative gateway\'s) and labelled part-of keyward', () => {
+  it("every object is in the keyward namespace (the ReferenceGrant in the Knative gateway's, openfaas/ in openfaas-fn) and labelled part-of keyward", () => {
     for (const { file, object } of manifests) {
-      const expected = object.kind === 'Namespace' ? undefined : object.kind === 'ReferenceGrant' ? defaultPublicGateway.knativeLocalGateway.namespace : namespace;
+      const expected =
+        object.kind === 'Namespace'
+          ? undefined
+          : object.kind === 'ReferenceGrant'
+            ? defaultPublicGateway.knativeLocalGateway.namespace
+            : file.startsWith('openfaas/')
+              ? openfaasFunctionNamespace
+              : namespace;
       expect(dig(object, 'metadata', 'namespace'), file).toBe(expected);
       expect(dig(object, 'metadata', 'labels', 'app.kubernetes.io/part-of'), file).toBe('keyward');
     }
@@ -234,10 +244,61 @@ describe('knative/: one Service per function', () => {
       const container = dig(spec, 'containers', 0);
       expect(dig(container, 'envFrom')).toEqual([{ configMapRef: { name: objectNames.functionConfig } }]);
       expect(dig(container, 'volumeMounts')).toEqual([{ name: 'secrets', mountPath: defaultSecretsDir, readOnly: true }]);
-      expect(dig(spec, 'volumes')).toEqual([{ name: 'secrets', secret: { secretName: objectNames.functionSecrets } }]);
+      expect(dig(spec, 'volumes')).toHaveLength(1);
+      expect(dig(spec, 'volumes', 0, 'name')).toBe('secrets');
       // Nothing secret inline.
       expect(JSON.stringify(container)).not.toMatch(/PASSWORD|PEPPER|SIGNING/);
     }
+  });
+
+  it("each function mounts exactly its own keys of the Secret (stack.yml's list), the optional ones (audit-offload's token, Loki's credentials) as optional", () => {
+    type Source = { secret: { name: string; items: { key: string; path: string }[]; optional?: boolean } };
+    for (const name of functionNames) {
+      const sources = dig(knativeService(name), 'spec', 'template', 'spec', 'volumes', 0, 'projected', 'sources') as Source[];
+      for (const { secret } of sources) {
+        expect(secret.name).toBe(objectNames.functionSecrets);
+        // Each key becomes the file of its own name: what shared/config/secrets.ts reads.
+        for (const item of secret.items) expect(item.path).toBe(item.key);
+      }
+      const keys = (optional: boolean) => sources.filter(({ secret }) => (secret.optional ?? false) === optional).flatMap(({ secret }) => secret.items.map((item) => item.key));
+      const { secrets } = deployments[name];
+      expect([...keys(false), ...keys(true)].sort(), name).toEqual([...secrets].sort());
+      expect(keys(true).sort(), name).toEqual(secrets.filter((secret) => optionalSecrets.includes(secret)).sort());
+      expect(keys(false), name).toEqual(expect.arrayContaining(['jwt-signing-keys', 'api-key-pepper', 'redis-password', 'redis-sentinel-password']));
+    }
+    // audit-offload alone gets its token, and starts without it (it then shows totals only).
+    expect(functionNames.filter((name) => deployments[name].secrets.includes('audit-offload-token'))).toEqual(['audit-offload']);
+    expect(optionalSecrets).toEqual(expect.arrayContaining(['audit-offload-token', 'loki-password', 'loki-bearer-token']));
+    expect(secretSettings.AUDIT_OFFLOAD_TOKEN).toBe('audit-offload-token');
+  });
+
+  it('with only the required keys mounted, a function starts on the ConfigMap as generated; the token file, when there, is read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-secrets-'));
+    try {
+      const env = { ...configMapData(objectNames.functionConfig) };
+      writeFileSync(join(dir, 'jwt-signing-keys'), `k1:${'a'.repeat(64)}\n`);
+      writeFileSync(join(dir, 'api-key-pepper'), `${'b'.repeat(64)}\n`);
+      writeFileSync(join(dir, 'redis-password'), 'redis\n');
+      writeFileSync(join(dir, 'redis-sentinel-password'), 'sentinel\n');
+      const config = loadConfig({ env, secretsDir: dir });
+      expect(config.audit.offload.token).toBeUndefined();
+      expect(config.loki?.url).toBe(lokiUrl);
+      writeFileSync(join(dir, 'audit-offload-token'), `${'c'.repeat(64)}\n`);
+      expect(loadConfig({ env, secretsDir: dir }).audit.offload.token).toBe('c'.repeat(64));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("HOST: every interface on Knative, since the kubelet sends the (unrewritten) liveness probe to the pod IP", () => {
+    const host = configMapData(objectNames.functionConfig).HOST;
+    expect(host).toBe(listenHost.knative);
+    for (const name of functionNames) {
+      const probe = dig(knativeService(name), 'spec', 'template', 'spec', 'containers', 0, 'livenessProbe', 'httpGet');
+      // No host in the probe: the kubelet dials the pod IP, which a loopback-only server never answers.
+      expect(probe?.host, name).toBeUndefined();
+    }
+    expect(['0.0.0.0', '::']).toContain(host);
   });
 
   it('every Service is cluster-local; audit-offload is triggered every minute by the one PingSource', () => {

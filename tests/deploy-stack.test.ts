@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { secretSettings } from '../shared/config/secrets.js';
-import { defaultImages, imageRepository } from '../shared/deploy/cluster.js';
+import { defaultImages, imageRepository, listenHost } from '../shared/deploy/cluster.js';
 import { communityEditionMaxReplicas, deployments, kubernetesTerminationGraceS, templateName } from '../shared/deploy/functions.js';
 import { communityScalingLabels, proOnlyScalingLabels, renderStack } from '../shared/deploy/stack.js';
 import { functionNames } from '../shared/routes.js';
 import { copy, parseDocuments, repoRoot } from './support/manifests.js';
+import { finalEnv, parseDockerfile } from './support/dockerfile.js';
 import { dnsLabel, shapeProblems, stackShape, substituteEnvironment } from './support/stack-schema.js';
 
 const stackText = readFileSync(join(repoRoot, 'stack.yml'), 'utf8');
@@ -85,6 +86,25 @@ describe('stack.yml: what faas-cli accepts', () => {
       expect(fn.secrets).toEqual(expect.arrayContaining(['jwt-signing-keys', 'api-key-pepper', 'redis-password']));
     }
     for (const name of ['audit', 'audit-offload']) expect(stack.functions[name]?.secrets).toEqual(expect.arrayContaining(['loki-password', 'loki-bearer-token']));
+    // The token that shows audit-offload's per-tenant figures: that function's alone; the README makes it with openssl.
+    for (const name of functionNames) expect(stack.functions[name]?.secrets.includes('audit-offload-token'), name).toBe(name === 'audit-offload');
+    expect(readme).toMatch(/AUDIT_OFFLOAD_TOKEN=\$\(openssl rand -hex 32\)/);
+    expect(readme).toContain('--from-literal=audit-offload-token="$AUDIT_OFFLOAD_TOKEN"');
+  });
+
+  it("HOST: loopback, where of-watchdog's upstream_url sends requests in the same container", () => {
+    const upstream = new URL(finalEnv(parseDockerfile(readFileSync(join(repoRoot, 'template', templateName, 'Dockerfile'), 'utf8'))).upstream_url ?? '');
+    for (const [name, fn] of Object.entries(stack.functions)) {
+      expect(fn.environment.HOST, name).toBe(listenHost.openfaas);
+      expect(fn.environment.HOST, name).toBe(upstream.hostname);
+    }
+  });
+
+  it("the NetworkPolicy of openfaas/ is applied in the README's OpenFaaS steps, before the functions start", () => {
+    const openfaas = readme.slice(readme.indexOf('### Deploy to OpenFaaS'), readme.indexOf('### Deploy to Knative'));
+    const apply = openfaas.indexOf('kubectl apply -f openfaas/network-policy.yaml');
+    expect(apply).toBeGreaterThan(0);
+    expect(apply).toBeLessThan(openfaas.indexOf('faas-cli up -f stack.yml'));
   });
 });
 

@@ -48,10 +48,23 @@ export const lokiUrl = `http://loki.${namespace}.svc.cluster.local:3100`;
  */
 export const trustedProxyHops = { openfaas: 1, knative: 3 } as const;
 
+/**
+ * The interface each function's HTTP server listens on (HOST), per platform. OpenFaaS: of-watchdog,
+ * in the same container, forwards to 127.0.0.1 (template/keyward-node20's upstream_url), so loopback
+ * is enough and keeps the function's own port off the pod network. Knative: queue-proxy forwards over
+ * the pod's loopback too, but the kubelet sends the liveness probe, which Knative passes through
+ * unchanged (only readiness is rewritten to go through queue-proxy), to the pod IP: on loopback the
+ * pod would be restarted forever (knative/serving#12940). So every interface; the functions'
+ * NetworkPolicy admits no peer to that port, only to queue-proxy's (docs/deploy.md).
+ * An IPv6-only cluster needs `::` here instead.
+ */
+export const listenHost = { openfaas: '127.0.0.1', knative: '0.0.0.0' } as const;
+
 /** Environment every function gets on both platforms (the config loader reads it; secrets come as files). */
 export function commonEnvironment(platform: 'openfaas' | 'knative'): Record<string, string> {
   return {
     NODE_ENV: 'production',
+    HOST: listenHost[platform],
     LOG_LEVEL: 'info',
     // Anything written at run time goes under /tmp (the image's own files are read-only to the app user).
     KEYWARD_DATA_DIR: '/tmp/keyward',
@@ -79,6 +92,13 @@ export interface PublicGatewaySettings {
   tlsSecretName: string;
   /** The Knative networking layer's cluster-local gateway Service: Kourier's by default, `istio-system/knative-local-gateway` with net-istio. */
   knativeLocalGateway: { namespace: string; name: string; port: number };
+  /**
+   * Namespace of the Knative ingress's proxies, which open the connections to the function pods (their
+   * NetworkPolicy admits it): Kourier's gateway runs in kourier-system, net-istio's in istio-system,
+   * beside their local gateway Service. The public Gateway's own proxies (Envoy Gateway's, in
+   * envoy-gateway-system) only reach that Service, never a function pod.
+   */
+  knativeIngressNamespace: string;
 }
 
 export const defaultPublicGateway: PublicGatewaySettings = {
@@ -86,7 +106,26 @@ export const defaultPublicGateway: PublicGatewaySettings = {
   gatewayClassName: 'eg',
   tlsSecretName: 'keyward-tls',
   knativeLocalGateway: { namespace: 'kourier-system', name: 'kourier-internal', port: 80 },
+  knativeIngressNamespace: 'kourier-system',
 };
+
+/**
+ * Namespaces whose pods open connections to keyward's pods, besides keyward's own and the Knative
+ * ingress's (docs/deploy.md "Network policies"). Matched by the label `kubernetes.io/metadata.name`,
+ * which Kubernetes (1.22 and later) puts on every namespace.
+ */
+export const platformNamespaces = {
+  /** Knative Serving: the activator (requests while a function scales from zero) and the autoscaler (scrapes queue-proxy). */
+  knativeServing: 'knative-serving',
+  /** OpenFaaS: the gateway and queue-worker (requests) and its Prometheus (watchdog metrics); the cron-connector calls the gateway. */
+  openfaas: 'openfaas',
+} as const;
+
+/**
+ * The Prometheus that runs knative/infra/prometheus.yaml's scrape jobs: its namespace and a label its
+ * pods carry (the Prometheus Operator and the prometheus Helm chart both set this one).
+ */
+export const prometheusPods = { namespace, labels: { 'app.kubernetes.io/name': 'prometheus' } } as const;
 
 /** The cluster-local host Knative gives a Service: what the HTTPRoute rewrites the Host header to. */
 export function clusterLocalHost(name: FunctionName): string {

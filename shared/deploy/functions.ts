@@ -72,12 +72,23 @@ export const communityEditionMaxReplicas = 5;
 /** Port the function listens on behind of-watchdog (upstream_url); on Knative it listens on $PORT. */
 export const upstreamPort = 3000;
 
+/** of-watchdog's own ports on OpenFaaS: requests (proxied to upstreamPort), and its Prometheus metrics. */
+export const watchdogPorts = { http: 8080, metrics: 8081 } as const;
+
 /** The OpenFaaS template under template/ that every function is built with. */
 export const templateName = 'keyward-node20';
 
 const apiTimeouts: Timeouts = { execS: 10, readS: 15, writeS: 15, healthcheckIntervalS: 5, shutdownGraceMs: 10_000, knativeTimeoutS: 30 };
 const redisSecrets: readonly SecretFile[] = ['jwt-signing-keys', 'api-key-pepper', 'redis-password', 'redis-sentinel-password'];
 const lokiSecrets: readonly SecretFile[] = ['loki-password', 'loki-bearer-token'];
+
+/**
+ * Secret files a function starts without (the setting stays unset): Loki's credentials, which the
+ * in-cluster Loki does not want, and audit-offload's token, without which its answers show totals
+ * only. On Knative they are mounted as optional keys; OpenFaaS wants each listed Secret to exist, so
+ * the README creates them (an empty Secret mounts no file).
+ */
+export const optionalSecrets: readonly SecretFile[] = ['loki-password', 'loki-bearer-token', 'audit-offload-token'];
 
 export const deployments: Record<FunctionName, FunctionDeployment> = {
   // Login: bcrypt (cost 12) is CPU-bound, so few logins per pod, and one pod always warm so the
@@ -134,10 +145,21 @@ export const deployments: Record<FunctionName, FunctionDeployment> = {
     scaling: { minScale: 0, maxScale: 1, metric: 'concurrency', target: 1, containerConcurrency: 1, scaleToZeroRetention: '0s', zeroDuration: '15m' },
     resources: { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
     timeouts: { execS: 20, readS: 20, writeS: 20, healthcheckIntervalS: 5, shutdownGraceMs: 20_000, knativeTimeoutS: 60 },
-    secrets: [...redisSecrets, ...lokiSecrets],
+    // The token shows per-tenant figures of GET /backlog and of a run's answer to the callers holding it.
+    secrets: [...redisSecrets, ...lokiSecrets, 'audit-offload-token'],
     schedule: '*/1 * * * *',
   },
 };
+
+/**
+ * The functions that talk to Redis, or to Loki: those given its credentials (the NetworkPolicies of
+ * Redis, Sentinel and Loki admit these; a test checks that the Loki ones are the entry points built
+ * with the Loki client).
+ */
+export function functionsUsing(service: 'redis' | 'loki'): FunctionName[] {
+  const credential: SecretFile = service === 'redis' ? 'redis-password' : 'loki-password';
+  return functionNames.filter((name) => deployments[name].secrets.includes(credential));
+}
 
 /** The deployments in the route table's function order. */
 export function allDeployments(): FunctionDeployment[] {

@@ -6,13 +6,13 @@ import { defaultImages, defaultPublicGateway, type PublicGatewaySettings } from 
 import { generatedFiles, type GenerateOptions } from './manifests.js';
 import type { GeneratedFile } from './yaml-text.js';
 
-/** The folder whose .yaml files are all the generator's (a stray file there is drift too). */
-export const generatedFolder = 'knative';
+/** The folders whose .yaml files are all the generator's (a stray file there is drift too). */
+export const generatedFolders = ['knative', 'openfaas'] as const;
 
 export interface Drift {
   missing: string[];
   changed: string[];
-  /** YAML files under knative/ that the generator does not write. */
+  /** YAML files under knative/ or openfaas/ that the generator does not write. */
   extra: string[];
 }
 
@@ -34,11 +34,11 @@ export function findDrift(root: string, files: readonly GeneratedFile[] = genera
     else if (readFileSync(path, 'utf8') !== file.text) drift.changed.push(file.path);
   }
   const known = new Set(files.map((file) => file.path));
-  drift.extra = yamlFilesUnder(root, generatedFolder).filter((path) => !known.has(path));
+  drift.extra = generatedFolders.flatMap((folder) => yamlFilesUnder(root, folder)).filter((path) => !known.has(path));
   return drift;
 }
 
-/** Writes the files under `root`, removing YAML files under knative/ that are no longer generated. */
+/** Writes the files under `root`, removing YAML files under knative/ and openfaas/ that are no longer generated. */
 export function writeFiles(root: string, files: readonly GeneratedFile[]): void {
   for (const path of findDrift(root, files).extra) rmSync(join(root, path));
   for (const file of files) {
@@ -48,7 +48,7 @@ export function writeFiles(root: string, files: readonly GeneratedFile[]): void 
 }
 
 const usage = `npm run deploy:generate [-- options]
-  Writes stack.yml and knative/ from shared/routes.ts and shared/deploy/.
+  Writes stack.yml, openfaas/ and knative/ from shared/routes.ts and shared/deploy/.
 
   --check                     write nothing; exit 1 and list the files that differ
   --out DIR                   write under DIR instead of the repository (for a deployment's own settings)
@@ -57,6 +57,8 @@ const usage = `npm run deploy:generate [-- options]
   --host HOST                 public host of the Knative HTTPRoute (default ${defaultPublicGateway.host})
   --gateway-class NAME        GatewayClass of the cluster's Gateway API implementation (default ${defaultPublicGateway.gatewayClassName})
   --knative-gateway NS/NAME:PORT  the Knative ingress's cluster-local gateway Service (default kourier-system/kourier-internal:80)
+  --knative-ingress-namespace NS  where the Knative ingress's proxies run, admitted to the function pods
+                              (default: the namespace of --knative-gateway, else ${defaultPublicGateway.knativeIngressNamespace})
   --openfaas-edition community|pro  scaling labels of stack.yml (default community)
 `;
 
@@ -64,6 +66,11 @@ function parseLocalGateway(text: string): PublicGatewaySettings['knativeLocalGat
   const match = /^([a-z0-9-]+)\/([a-z0-9-]+):(\d+)$/.exec(text);
   if (!match) throw new Error(`--knative-gateway: expected NAMESPACE/NAME:PORT, got ${text}`);
   return { namespace: match[1] ?? '', name: match[2] ?? '', port: Number(match[3]) };
+}
+
+function parseNamespace(text: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(text)) throw new Error(`--knative-ingress-namespace: not a namespace name: ${text}`);
+  return text;
 }
 
 export function main(argv: string[], root: string): number {
@@ -77,6 +84,7 @@ export function main(argv: string[], root: string): number {
       host: { type: 'string' },
       'gateway-class': { type: 'string' },
       'knative-gateway': { type: 'string' },
+      'knative-ingress-namespace': { type: 'string' },
       'openfaas-edition': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -87,13 +95,16 @@ export function main(argv: string[], root: string): number {
   }
   const edition = values['openfaas-edition'] ?? 'community';
   if (edition !== 'community' && edition !== 'pro') throw new Error('--openfaas-edition: community or pro');
+  // Kourier's and Istio's proxies run beside their local gateway Service: its namespace is the ingress's too.
+  const localGateway = values['knative-gateway'] ? parseLocalGateway(values['knative-gateway']) : undefined;
   const options: GenerateOptions = {
     edition,
     gateway: {
       ...defaultPublicGateway,
       ...(values.host ? { host: values.host } : {}),
       ...(values['gateway-class'] ? { gatewayClassName: values['gateway-class'] } : {}),
-      ...(values['knative-gateway'] ? { knativeLocalGateway: parseLocalGateway(values['knative-gateway']) } : {}),
+      ...(localGateway ? { knativeLocalGateway: localGateway, knativeIngressNamespace: localGateway.namespace } : {}),
+      ...(values['knative-ingress-namespace'] ? { knativeIngressNamespace: parseNamespace(values['knative-ingress-namespace']) } : {}),
     },
   };
   if (values.registry || values.tag) options.images = { registry: values.registry ?? defaultImages.registry, tag: values.tag ?? defaultImages.tag };

@@ -14,7 +14,7 @@ import {
   type ImageSettings,
   type PublicGatewaySettings,
 } from './cluster.js';
-import { deployments, publicPrefixes } from './functions.js';
+import { deployments, optionalSecrets, publicPrefixes } from './functions.js';
 import { yamlFile, type GeneratedFile } from './yaml-text.js';
 
 export const partOf = { 'app.kubernetes.io/part-of': 'keyward' } as const;
@@ -22,10 +22,13 @@ export const partOf = { 'app.kubernetes.io/part-of': 'keyward' } as const;
 /** Knative's label for a Service reachable only inside the cluster. */
 export const visibilityLabel = 'networking.knative.dev/visibility';
 
+/** Labels every function's revision template carries, so each of its pods (the NetworkPolicies select by them). */
+export const functionPodLabels = { 'app.kubernetes.io/component': 'function', ...partOf } as const;
+
 /** The Knative Service of one function: autoscaling on the revision template, probes, config and secrets by reference. */
 export function functionService(name: FunctionName, images: ImageSettings): IService {
   const { scaling, resources, timeouts } = deployments[name];
-  const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': 'function', ...partOf };
+  const labels = { 'app.kubernetes.io/name': name, ...functionPodLabels };
   return {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
@@ -77,9 +80,31 @@ export function functionService(name: FunctionName, images: ImageSettings): ISer
               volumeMounts: [{ name: 'secrets', mountPath: defaultSecretsDir, readOnly: true }],
             },
           ],
-          volumes: [{ name: 'secrets', secret: { secretName: objectNames.functionSecrets } }],
+          volumes: [secretsVolume(name)],
         },
       },
+    },
+  };
+}
+
+/**
+ * The keys of the Secret keyward-secrets that one function reads (stack.yml lists the same), each a
+ * file named after its key: `data` never sees audit-offload's token or Loki's credentials. The
+ * optional ones sit in a source of their own marked optional, so the pod starts when the Secret lacks
+ * them; a missing required key keeps the pod from starting, which says what is wrong sooner.
+ */
+export function secretsVolume(name: FunctionName) {
+  const { secrets } = deployments[name];
+  const items = (keys: readonly string[]) => keys.map((key) => ({ key, path: key }));
+  const required = secrets.filter((secret) => !optionalSecrets.includes(secret));
+  const optional = secrets.filter((secret) => optionalSecrets.includes(secret));
+  return {
+    name: 'secrets',
+    projected: {
+      sources: [
+        { secret: { name: objectNames.functionSecrets, items: items(required) } },
+        ...(optional.length > 0 ? [{ secret: { name: objectNames.functionSecrets, items: items(optional), optional: true } }] : []),
+      ],
     },
   };
 }

@@ -5,6 +5,7 @@ import { lokiObjects } from './infra/loki.js';
 import { prometheusObjects } from './infra/prometheus.js';
 import { redisObjects } from './infra/redis.js';
 import { knativeFiles, partOf } from './knative.js';
+import { infraPolicies, knativeFunctionsPolicy, openfaasFunctionsPolicy } from './network-policies.js';
 import { renderStack, type OpenFaasEdition } from './stack.js';
 import { yamlFile, type GeneratedFile } from './yaml-text.js';
 
@@ -36,6 +37,37 @@ export function infraFiles(): GeneratedFile[] {
       text: yamlFile(grafanaObjects(), ['Grafana with a Loki datasource per tenant and the audit dashboard, all provisioned.', 'Adding a tenant: docs/deploy.md.']),
     },
     { path: 'knative/infra/prometheus.yaml', text: yamlFile(prometheusObjects(), ['Scrape jobs for the functions and Loki, for the cluster\'s Prometheus.']) },
+    {
+      path: 'knative/infra/network-policies.yaml',
+      text: yamlFile(infraPolicies(), [
+        'Who may connect to Redis, Sentinel, Loki and Grafana: keyward\'s functions (Knative\'s in this namespace,',
+        'OpenFaaS\'s in openfaas-fn), each other, Grafana and Prometheus. Ingress only. Why each rule: docs/deploy.md.',
+      ]),
+    },
+  ];
+}
+
+/** The NetworkPolicy of the Knative function pods (knative/, applied with them). */
+export function knativePolicyFile(gateway: PublicGatewaySettings): GeneratedFile {
+  return {
+    path: 'knative/network-policy.yaml',
+    text: yamlFile([knativeFunctionsPolicy(gateway)], [
+      `The function pods take connections only from the Knative ingress (${gateway.knativeIngressNamespace}), Knative Serving`,
+      'and Prometheus, and only on queue-proxy\'s ports. Why each rule: docs/deploy.md.',
+    ]),
+  };
+}
+
+/** openfaas/: what OpenFaaS needs beside stack.yml (faas-cli does not apply NetworkPolicies). */
+export function openfaasFiles(): GeneratedFile[] {
+  return [
+    {
+      path: 'openfaas/network-policy.yaml',
+      text: yamlFile([openfaasFunctionsPolicy()], [
+        'OpenFaaS only: keyward\'s function pods in openfaas-fn take connections only from OpenFaaS (the gateway,',
+        'the queue-worker, its Prometheus) and keyward\'s Prometheus. README "Deploy to OpenFaaS"; why: docs/deploy.md.',
+      ]),
+    },
   ];
 }
 
@@ -44,5 +76,11 @@ export function generatedFiles(options: GenerateOptions = {}): GeneratedFile[] {
   const images = options.images ?? defaultImages;
   const gateway = options.gateway ?? defaultPublicGateway;
   const stackImages = options.images ? options.images : 'env';
-  return [{ path: 'stack.yml', text: renderStack(options.edition ?? 'community', stackImages) }, ...knativeFiles(images, gateway), ...infraFiles()];
+  return [
+    { path: 'stack.yml', text: renderStack(options.edition ?? 'community', stackImages) },
+    ...openfaasFiles(),
+    ...knativeFiles(images, gateway),
+    knativePolicyFile(gateway),
+    ...infraFiles(),
+  ];
 }

@@ -8,6 +8,8 @@ import type { IPingSource } from '@kubernetes-models/knative/sources.knative.dev
 import { PingSource } from '@kubernetes-models/knative/sources.knative.dev/v1';
 import type { IDeployment, IStatefulSet } from 'kubernetes-models/apps/v1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import type { IConfigMap, INamespace, IService } from 'kubernetes-models/v1';
 import { ConfigMap, Namespace, Service } from 'kubernetes-models/v1';
 
@@ -22,6 +24,7 @@ export interface ManifestKinds {
   'v1/Service': IService;
   'apps/v1/Deployment': IDeployment;
   'apps/v1/StatefulSet': IStatefulSet;
+  'networking.k8s.io/v1/NetworkPolicy': INetworkPolicy;
   'serving.knative.dev/v1/Service': IKnativeService;
   'sources.knative.dev/v1/PingSource': IPingSource;
   'gateway.networking.k8s.io/v1/Gateway': IGateway;
@@ -42,6 +45,7 @@ export const modelOf: Record<KindKey, new (data: never) => Validating> = {
   'v1/Service': Service,
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'serving.knative.dev/v1/Service': KnativeService,
   'sources.knative.dev/v1/PingSource': PingSource,
   'gateway.networking.k8s.io/v1/Gateway': Gateway,

@@ -2,6 +2,7 @@ import type { IConfigMap } from 'kubernetes-models/v1';
 import { stringify } from 'yaml';
 import { functionNames } from '../../routes.js';
 import { namespace, openfaasFunctionNamespace } from '../cluster.js';
+import { watchdogPorts } from '../functions.js';
 import { partOf } from '../knative.js';
 
 const functionPattern = functionNames.join('|');
@@ -28,7 +29,7 @@ export const scrapeConfigs = [
     kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [openfaasFunctionNamespace] } }],
     relabel_configs: [
       { source_labels: ['__meta_kubernetes_pod_label_faas_function'], regex: functionPattern, action: 'keep' },
-      { source_labels: ['__address__'], regex: '([^:]+)(?::\\d+)?', replacement: '$1:8081', target_label: '__address__' },
+      { source_labels: ['__address__'], regex: '([^:]+)(?::\\d+)?', replacement: `$1:${watchdogPorts.metrics}`, target_label: '__address__' },
       { source_labels: ['__meta_kubernetes_pod_label_faas_function'], target_label: 'function' },
       { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
     ],
