@@ -20,6 +20,7 @@ const functional = [
   'tests/isolation.test.ts',
   'tests/lua-scripts.test.ts',
   'tests/admin-cli.test.ts',
+  'tests/tenant-delete.test.ts',
   'tests/no-secrets.test.ts',
 ];
 
