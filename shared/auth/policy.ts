@@ -100,3 +100,37 @@ export function policyOf(routeId: string): RoutePolicy {
 export function mayTouch(held: readonly string[], kind: TargetKind, state: string): boolean {
   return targetRules[kind].requires(state).every((scope) => held.includes(scope));
 }
+
+/** A caller as the policy sees it: no credential, a user of a role, or an API key with its scopes. */
+export type CallerProfile = { kind: 'anonymous' } | { kind: 'user'; role: Role } | { kind: 'api_key'; scopes: readonly string[] };
+
+/** What the policy decides for one call: let it through, or refuse it as unauthenticated (401) or forbidden (403). */
+export type Decision = 'allowed' | 'unauthenticated' | 'forbidden';
+
+/** The target of one call, in the states the route's rule looks at (a key's scopes, a user's role). */
+export interface TargetState {
+  before?: string;
+  after?: string;
+}
+
+/** The scopes a caller holds: a user's come from the role, a key's are its own (custom ones included). */
+export function scopesOf(caller: CallerProfile): readonly string[] {
+  if (caller.kind === 'user') return scopesOfRole(caller.role);
+  return caller.kind === 'api_key' ? caller.scopes : [];
+}
+
+/** The policy's decision for a call, from the table alone (what the code must do; the tests hold it to this). */
+export function decide(routeId: RouteId, caller: CallerProfile, target: TargetState = {}): Decision {
+  const row: RoutePolicy = policy[routeId];
+  if (row.callers === 'anyone') return 'allowed';
+  if (caller.kind === 'anonymous') return 'unauthenticated';
+  if (!row.callers.includes(caller.kind)) return 'forbidden';
+  const held = scopesOf(caller);
+  if (row.scope && !held.includes(row.scope)) return 'forbidden';
+  if (row.target) {
+    const { kind, states } = row.target;
+    const checked = [states !== 'after' ? target.before : undefined, states !== 'before' ? target.after : undefined];
+    if (checked.some((state) => state !== undefined && !mayTouch(held, kind, state))) return 'forbidden';
+  }
+  return 'allowed';
+}
