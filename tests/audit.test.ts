@@ -2,6 +2,9 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditActions } from '../shared/audit/actions.js';
+import { AuditEventSchema } from '../shared/audit/schemas.js';
+import { deleteTenant } from '../shared/tenancy/tenants.js';
+import { duplicateMembers } from './support/json-duplicates.js';
 import { tenantKeys } from '../shared/redis/keys.js';
 import { startRedisServer, type RedisProcess } from './support/redis-server.js';
 import { addApiKey, addUser, createTestApp, login, newTenant, pendingEvents, testPassword, uniqueName, type TestApp, type TestTenant } from './support/harness.js';
@@ -127,6 +130,39 @@ describe('audit: one event per operation, in the same round trip', () => {
     expect(events.find((event) => event.reason === 'token_revoked')?.attempted).toBe('get_user');
     expect(events.find((event) => event.action === 'delete_api_key')?.key_id).toBe(keyId);
     expect(events.find((event) => event.action === 'create_user')?.username).toBe(newUser);
+  });
+});
+
+describe('audit: the events themselves', () => {
+  // Events were assembled as strings in four places, and create and rotate carried key_id twice.
+  it('every event, from an operation, an expiration or a tenant delete, is one object with no member twice, as AuditEventSchema says', async () => {
+    const tenant = await newTenant(app);
+    const token = tenant.admin.token;
+    const created = await app.request('POST', '/api-keys', { token, json: { name: 'shape', scopes: ['data:read'] } });
+    expect(created.status).toBe(201);
+    const keyId = created.body.key_id as string;
+    expect((await app.request('POST', `/api-keys/${keyId}/rotate`, { token, json: { grace_period_s: 60 } })).status).toBe(201);
+    expect((await app.request('PATCH', `/api-keys/${keyId}`, { token, json: { name: 'renamed' } })).status).toBe(200);
+    expect((await app.request('POST', '/api-keys/verify', { token, json: { key: created.body.key_value, scope: 'data:read' } })).status).toBe(200);
+    expect((await app.request('POST', '/data', { token, json: { key: 'brief', value: 1, ttl: 1 } })).status).toBe(201);
+    expect((await app.request('DELETE', '/data/none', { apiKey: created.body.key_value })).status).toBe(403);
+    expect((await app.request('DELETE', `/api-keys/${keyId}`, { token })).status).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await app.request('POST', '/function/audit-offload/')).status).toBe(200);
+    await deleteTenant(app.services, tenant.tenantId);
+
+    const file = join(app.services.config.audit.dir, `${tenant.tenantId}.jsonl`);
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    const actions = new Set<string>();
+    for (const line of lines) {
+      expect(duplicateMembers(line), line).toEqual([]);
+      const event = AuditEventSchema.parse(JSON.parse(line));
+      expect(event.tenant_id).toBe(tenant.tenantId);
+      actions.add(event.action);
+    }
+    for (const action of ['create_api_key', 'rotate_api_key', 'update_api_key', 'verify_api_key', 'delete_api_key', 'key_expiration', 'delete_tenant', 'access_denied']) {
+      expect(actions, action).toContain(action);
+    }
   });
 });
 
