@@ -4,7 +4,14 @@
 // Each dist/<name>/ holds: bundle.cjs (the code), bundle.cache (its V8 code cache, made here by
 // evaluating the modules once), index.js (the loader that runs the bundle with its cache: the
 // entry point, `node dist/<name>/index.js`), bcrypt-worker.mjs (bcrypt's worker thread).
+//
+// A folder is never written in place: it is made whole under dist/.build-<name>-<pid>-<random>/ and
+// then swapped in (moveIntoPlace), so a process starting from dist/<name>/ while another build runs
+// (two `npm run admin` at once) loads one complete build, never a half-written file.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
@@ -51,23 +58,72 @@ export async function buildBundles(names = Object.keys(entries), { quiet = false
     names.map(async (name) => {
       const entry = entries[name];
       if (!entry) throw new Error(`unknown bundle ${name}; known: ${Object.keys(entries).join(', ')}`);
-      const outdir = `dist/${name}`;
+      const outdir = `dist/.build-${name}-${process.pid}-${randomBytes(4).toString('hex')}`;
       await mkdir(outdir, { recursive: true });
-      const result = await build({ ...bundleOptions, entryPoints: [entry], outfile: `${outdir}/bundle.cjs`, metafile: true });
-      // bcrypt's worker thread (shared/auth/bcrypt-pool.ts) loads this file from beside the bundle.
-      await build({ ...bundleOptions, format: 'esm', banner: {}, define: {}, entryPoints: ['shared/auth/bcrypt-worker.mjs'], outfile: `${outdir}/bcrypt-worker.mjs` });
-      const loader = await readFile('shared/runtime/bundle-loader.mjs', 'utf8');
-      await writeFile(`${outdir}/index.js`, name === 'admin' ? `#!/usr/bin/env node\n${loader}` : loader, { mode: 0o755 });
-      // index.js is an ES module whatever package.json sits above it once copied into an image.
-      await writeFile(`${outdir}/package.json`, '{ "type": "module" }\n');
-      primeCodeCache(outdir);
-      sizes[name] = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+      try {
+        sizes[name] = await buildInto(outdir, name, entry);
+        moveIntoPlace(outdir, `dist/${name}`);
+      } finally {
+        rmSync(outdir, { recursive: true, force: true });
+      }
     }),
   );
   if (!quiet) {
     for (const name of names) process.stdout.write(`dist/${name}/bundle.cjs  ${(sizes[name] / 1024).toFixed(0)} KiB\n`);
   }
   return sizes;
+}
+
+/** Writes one bundle's whole folder into `outdir`; returns the bundle's size in bytes. */
+async function buildInto(outdir, name, entry) {
+  const result = await build({ ...bundleOptions, entryPoints: [entry], outfile: `${outdir}/bundle.cjs`, metafile: true });
+  // bcrypt's worker thread (shared/auth/bcrypt-pool.ts) loads this file from beside the bundle.
+  await build({ ...bundleOptions, format: 'esm', banner: {}, define: {}, entryPoints: ['shared/auth/bcrypt-worker.mjs'], outfile: `${outdir}/bcrypt-worker.mjs` });
+  const loader = await readFile('shared/runtime/bundle-loader.mjs', 'utf8');
+  await writeFile(`${outdir}/index.js`, name === 'admin' ? `#!/usr/bin/env node\n${loader}` : loader, { mode: 0o755 });
+  // index.js is an ES module whatever package.json sits above it once copied into an image.
+  await writeFile(`${outdir}/package.json`, '{ "type": "module" }\n');
+  // Primed here, before the move: V8 checks a code cache against the source (its length), the V8
+  // version and its flags, not the file's path, so the cache stays good at dist/<name>/.
+  primeCodeCache(outdir);
+  return Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+}
+
+/**
+ * Puts the finished folder `built` at `target` (dist/<name>), replacing what is there. Linux renames a folder
+ * onto an empty one only, so an existing one is renamed aside first, then `built` renamed in: a
+ * process never sees a mix of two builds, and dist/<name>/ is absent only between two back-to-back
+ * renames. A concurrent build may take the free place in between: its folder is then moved aside
+ * in turn, so both builds succeed and the folder of the last one in stays.
+ */
+export function moveIntoPlace(built, target) {
+  const taken = (error) => error.code === 'ENOTEMPTY' || error.code === 'EEXIST';
+  for (let attempt = 1; attempt <= 20; attempt += 1) {
+    try {
+      renameSync(built, target);
+      return;
+    } catch (error) {
+      if (!taken(error)) throw error;
+    }
+    const aside = join(dirname(target), `.old-${basename(target)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      renameSync(target, aside);
+    } catch (error) {
+      // Another build moved it aside first: go round and take the free place.
+      if (error.code === 'ENOENT') continue;
+      throw error;
+    }
+    try {
+      renameSync(built, target);
+      return;
+    } catch (error) {
+      // Another build's folder went in between our two renames: go round again.
+      if (!taken(error)) throw error;
+    } finally {
+      rmSync(aside, { recursive: true, force: true });
+    }
+  }
+  throw new Error(`could not move ${built} to ${target}: other builds kept taking its place`);
 }
 
 /** Evaluates the bundle's modules once (starting nothing) so the loader can write their code cache. */

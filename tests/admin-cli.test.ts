@@ -23,7 +23,12 @@ interface CliRun {
 }
 
 /** runCli in-process on the test app's services (which stay open between commands). */
-async function cli(...argv: string[]): Promise<CliRun> {
+function cli(...argv: string[]): Promise<CliRun> {
+  return cliWith({}, ...argv);
+}
+
+/** runCli with a standard input (its first line, as main.ts reads it) and an environment. */
+async function cliWith(input: { stdinLine?: string; env?: Record<string, string> }, ...argv: string[]): Promise<CliRun> {
   let out = '';
   let err = '';
   const io = {
@@ -33,6 +38,8 @@ async function cli(...argv: string[]): Promise<CliRun> {
     err: (text: string) => {
       err += text;
     },
+    readStdinLine: async () => input.stdinLine ?? '',
+    env: input.env ?? {},
   };
   const code = await runCli(argv, io, (work) => work(app.services));
   return { code, out, err };
@@ -322,6 +329,9 @@ describe('admin cli: bad arguments (exit 2, nothing written)', () => {
     const run = await cli('tenants', 'create', tenantId, '--admin', username, '--password', badPassword);
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/usage/i);
+    expect(run.err).toContain('--password');
+    // The refused password is not repeated back (commander's own message for a bad value does).
+    expect(run.err).not.toContain(badPassword);
     expect(await row(tenantId)).toBeUndefined();
     expect(await tenantKeysLeft(tenantId)).toEqual([]);
     expect(await app.services.redis.exists(globalKeys.username(username))).toBe(0);
@@ -350,6 +360,72 @@ describe('admin cli: bad arguments (exit 2, nothing written)', () => {
     const run = await cli('--help');
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/usage/i);
+  });
+});
+
+describe('admin cli: where tenants create takes the password from', () => {
+  async function nothingWritten(tenantId: string, username: string): Promise<void> {
+    expect(await app.services.redis.sismember(globalKeys.tenants, tenantId)).toBe(0);
+    expect(await tenantKeysLeft(tenantId)).toEqual([]);
+    expect(await app.services.redis.exists(globalKeys.username(username))).toBe(0);
+  }
+
+  it('takes --password-stdin (the first line) and prints nothing of it', async () => {
+    const tenantId = uniqueName('cli');
+    const username = uniqueName('stdin');
+    const run = await cliWith({ stdinLine: 'piped passphrase 1' }, 'tenants', 'create', tenantId, '--admin', username, '--password-stdin', '--json');
+    expect(run.code, run.err).toBe(0);
+    expect(JSON.parse(run.out)).toEqual({ tenant_id: tenantId, admin: { username } });
+    expect(run.out + run.err).not.toContain('piped passphrase 1');
+    expect((await tokenRequest(username, 'piped passphrase 1')).status).toBe(200);
+  });
+
+  it('takes KEYWARD_ADMIN_PASSWORD when no flag gives one, and prints nothing of it', async () => {
+    const tenantId = uniqueName('cli');
+    const username = uniqueName('env');
+    const run = await cliWith({ env: { KEYWARD_ADMIN_PASSWORD: 'env passphrase 1' } }, 'tenants', 'create', tenantId, '--admin', username);
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).not.toMatch(/password/i);
+    expect(run.out + run.err).not.toContain('env passphrase 1');
+    expect((await tokenRequest(username, 'env passphrase 1')).status).toBe(200);
+  });
+
+  it('prefers --password, then --password-stdin, to KEYWARD_ADMIN_PASSWORD', async () => {
+    const env = { KEYWARD_ADMIN_PASSWORD: 'env passphrase 2' };
+    const byFlag = { tenantId: uniqueName('cli'), username: uniqueName('flag') };
+    expect((await cliWith({ env }, 'tenants', 'create', byFlag.tenantId, '--admin', byFlag.username, '--password', 'flag passphrase')).code).toBe(0);
+    expect((await tokenRequest(byFlag.username, 'flag passphrase')).status).toBe(200);
+    expect((await tokenRequest(byFlag.username, 'env passphrase 2')).status).toBe(401);
+
+    const byStdin = { tenantId: uniqueName('cli'), username: uniqueName('pipe') };
+    expect((await cliWith({ env, stdinLine: 'stdin passphrase' }, 'tenants', 'create', byStdin.tenantId, '--admin', byStdin.username, '--password-stdin')).code).toBe(0);
+    expect((await tokenRequest(byStdin.username, 'stdin passphrase')).status).toBe(200);
+  });
+
+  it.each([
+    ['an empty first line', { stdinLine: '' }, ['--password-stdin'], /--password-stdin/, ''],
+    ['a short password on standard input', { stdinLine: 'short' }, ['--password-stdin'], /--password-stdin: Password must be at least 8/, 'short'],
+    ['over 72 bytes on standard input', { stdinLine: 'z'.repeat(73) }, ['--password-stdin'], /--password-stdin: Password must be at most 72 bytes/, 'z'.repeat(73)],
+    ['a short KEYWARD_ADMIN_PASSWORD', { env: { KEYWARD_ADMIN_PASSWORD: 'tiny' } }, [], /KEYWARD_ADMIN_PASSWORD: Password must be at least 8/, 'tiny'],
+    ['an empty KEYWARD_ADMIN_PASSWORD', { env: { KEYWARD_ADMIN_PASSWORD: '' } }, [], /KEYWARD_ADMIN_PASSWORD is set but empty/, ''],
+    ['--password with --password-stdin', { stdinLine: 'piped passphrase 2' }, ['--password', 'flag passphrase', '--password-stdin'], /cannot be used with/, 'passphrase'],
+  ])('refuses %s: exit 2, a message, nothing written', async (_name, input, flags, message, secret) => {
+    const tenantId = uniqueName('cli');
+    const username = uniqueName('bad');
+    const run = await cliWith(input, 'tenants', 'create', tenantId, '--admin', username, ...flags);
+    expect(run.code).toBe(2);
+    expect(run.out).toBe('');
+    expect(run.err).toMatch(message);
+    expect(run.err).toMatch(/usage/i);
+    if (secret !== '') expect(run.err).not.toContain(secret);
+    await nothingWritten(tenantId, username);
+  });
+
+  it('says in --help where the password comes from', async () => {
+    const run = await cli('tenants', 'create', '--help');
+    expect(run.code).toBe(0);
+    expect(run.out).toContain('--password-stdin');
+    expect(run.out).toContain('KEYWARD_ADMIN_PASSWORD');
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -48,8 +48,9 @@ function productionEnv(port: number, extra: Record<string, string | undefined> =
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
-function spawnBundle(name: string, env: Record<string, string>): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Started['exited'] } {
-  const child = spawn(process.execPath, [join(root, 'dist', name, 'index.js')], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `dir`: the bundle's folder (dist/<name>/ unless given). */
+function spawnBundle(name: string, env: Record<string, string>, dir = join(root, 'dist', name)): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Started['exited'] } {
+  const child = spawn(process.execPath, [join(dir, 'index.js')], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   let err = '';
@@ -60,10 +61,10 @@ function spawnBundle(name: string, env: Record<string, string>): { child: ChildP
 }
 
 /** Starts `node dist/<name>/index.js` on a free port and waits for /healthz to answer 200. */
-async function startBundle(name: string, extra: Record<string, string | undefined> = {}): Promise<Started> {
+async function startBundle(name: string, extra: Record<string, string | undefined> = {}, dir?: string): Promise<Started> {
   const port = await freePort();
   const startedAt = performance.now();
-  const spawned = spawnBundle(name, productionEnv(port, extra));
+  const spawned = spawnBundle(name, productionEnv(port, extra), dir);
   let exitedEarly = false;
   void spawned.exited.then(() => (exitedEarly = true));
   const deadline = Date.now() + 20_000;
@@ -232,6 +233,50 @@ describe('bundles: dist/token/index.js', () => {
       expect((await fetch(`http://127.0.0.1:${token.port}/data`, { headers: { authorization: `Bearer ${body.access_token}` } })).status).toBe(404);
       token.child.kill('SIGTERM');
       expect((await withTimeout(token.exited, 15_000, 'token exit')).code).toBe(0);
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
+});
+
+describe('bundles: a bcrypt worker that fails to load', () => {
+  it('makes a login answer 500 internal_error at once (not hang), and logins work again once the file is fixed', async () => {
+    const app = await createTestApp();
+    try {
+      const tenant = await newTenant(app);
+      // A copy of dist/token whose worker file is empty, as a process saw it mid-build.
+      const dir = join(workDir, 'token-empty-worker');
+      cpSync(join(root, 'dist', 'token'), dir, { recursive: true });
+      const workerFile = join(dir, 'bcrypt-worker.mjs');
+      const workerCode = readFileSync(workerFile);
+      writeFileSync(workerFile, '');
+      const token = await startBundle('token', { BCRYPT_COST: '4' }, dir);
+      const login = (username: string, password: string) =>
+        withTimeout(
+          fetch(`http://127.0.0.1:${token.port}/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ username, password }),
+          }),
+          15_000,
+          `login of ${username}`,
+        );
+      try {
+        const known = await login(tenant.admin.username, tenant.admin.password);
+        expect(known.status).toBe(500);
+        expect(await known.json()).toMatchObject({ code: 'internal_error' });
+        // An unknown username is checked against a dummy hash, made by the same workers.
+        const unknown = await login('nobody-at-all', 'some password');
+        expect(unknown.status).toBe(500);
+        expect(await unknown.json()).toMatchObject({ code: 'internal_error' });
+
+        writeFileSync(workerFile, workerCode);
+        expect((await login(tenant.admin.username, tenant.admin.password)).status).toBe(200);
+        expect((await login('nobody-at-all', 'some password')).status).toBe(401);
+      } finally {
+        token.child.kill('SIGTERM');
+        await withTimeout(token.exited, 15_000, 'token exit');
+      }
     } finally {
       await app.close();
     }

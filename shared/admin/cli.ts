@@ -1,13 +1,13 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { PasswordSchema } from '../auth/passwords.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AppError } from '../errors/app-error.js';
-import { generatePassword } from '../gateway/demo-tenant.js';
 import type { Services } from '../services.js';
 import { createTenant, deleteTenant, listTenants, setTenantStatus } from '../tenancy/tenants.js';
 import { TenantIdSchema } from '../tenancy/tenant-id.js';
 import { UsernameSchema } from '../users/schemas.js';
+import { adminPasswordVariable, chooseAdminPassword, type PasswordSources } from './admin-password.js';
 
-export interface CliIo {
+/** What the CLI reads and writes besides Redis: its output streams, standard input and environment. */
+export interface CliIo extends PasswordSources {
   out(text: string): void;
   err(text: string): void;
 }
@@ -51,22 +51,34 @@ export async function runCli(argv: string[], io: CliIo, withServices: <T>(work: 
     .command('create')
     .argument('<tenant_id>', 'tenant id', tenantId)
     .option('--admin <username>', 'username of the first admin (default: <tenant_id>-admin)', parsedBy(UsernameSchema))
-    .option('--password <password>', "the admin's password (default: a generated one, printed once)", parsedBy(PasswordSchema))
+    // Checked in the action, not by commander, whose message would repeat the refused value.
+    .option('--password <password>', `the admin's password (other users can see it in \`ps\`: prefer --password-stdin or ${adminPasswordVariable})`)
+    .addOption(new Option('--password-stdin', "read the admin's password from the first line of standard input").conflicts('password'))
     .option('--json', 'machine-readable output')
     .description('create a tenant and its first admin')
-    .action((id: string, options: { admin?: string; password?: string; json?: boolean }) =>
-      run(async (services) => {
+    .addHelpText(
+      'after',
+      `
+The admin's password comes from --password, or --password-stdin, or else the
+environment variable ${adminPasswordVariable}; with none of them a strong one is
+generated and printed once. A password given is never printed. It must be 8
+characters to 72 bytes; a bad or empty one, or --password with --password-stdin,
+is a usage error (exit 2) and nothing is written.`,
+    )
+    .action(async (id: string, options: { admin?: string; password?: string; passwordStdin?: boolean; json?: boolean }, command: Command) => {
+      const chosen = await chooseAdminPassword(options, io);
+      if (!chosen.ok) command.error(`error: ${chosen.problem}`, { exitCode: exitCodes.usage, code: 'keyward.badPassword' });
+      const { password, generated } = chosen;
+      await run(async (services) => {
         const username = options.admin ?? `${id}-admin`;
-        const password = options.password ?? generatePassword();
         await createTenant(services, id, { username, password });
-        const generated = options.password === undefined;
         print(
           options.json === true,
           { tenant_id: id, admin: { username, ...(generated ? { password } : {}) } },
           `created tenant ${id} with admin ${username}${generated ? `\npassword (shown once): ${password}` : ''}`,
         );
-      })(),
-    );
+      })();
+    });
 
   tenants
     .command('list')

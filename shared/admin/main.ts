@@ -7,10 +7,21 @@ import { redisReady } from '../redis/client.js';
 import { closeServices, createServices } from '../services.js';
 import { primingCodeCache } from '../runtime/code-cache.js';
 import { exitCodes, runCli } from './cli.js';
+import { dropOutputOnceReaderLeaves, exitWhenFlushed, readStdinLine } from './process-streams.js';
 
 /** `npm run admin -- <command>` and the package's `keyward` bin. */
 async function main(): Promise<number> {
-  const io = { out: (text: string) => process.stdout.write(text), err: (text: string) => process.stderr.write(text) };
+  dropOutputOnceReaderLeaves();
+  const io = {
+    out: (text: string) => void process.stdout.write(text),
+    err: (text: string) => void process.stderr.write(text),
+    readStdinLine: () => {
+      // Meant for a pipe or a file; at a terminal, say what is awaited (what is typed is shown).
+      if (process.stdin.isTTY) process.stderr.write("the admin's password, then Enter: ");
+      return readStdinLine();
+    },
+    env: process.env,
+  };
   return runCli(process.argv.slice(2), io, async (work) => {
     const redis = await findRedis(process.env, resolve(process.env.KEYWARD_DATA_DIR ?? '.data'), { start: false });
     const config = loadConfig({ env: { ...process.env, ...redis.env } });
@@ -26,9 +37,9 @@ async function main(): Promise<number> {
 }
 
 if (!primingCodeCache()) main()
-  .then((code) => process.exit(code))
+  .then((code) => exitWhenFlushed(code))
   .catch((error: unknown) => {
     const known = error instanceof ConfigError || error instanceof NoRedisError;
     process.stderr.write(`keyward: ${known ? (error as Error).message : String(error)}\n`);
-    process.exit(exitCodes.failed);
+    return exitWhenFlushed(exitCodes.failed);
   });

@@ -27,10 +27,13 @@ const dummyHashes = new Map<number, Promise<string>>();
 
 /** A hash no password matches, checked against when a username is unknown so both paths take as long. */
 export function dummyHash(cost: number): Promise<string> {
-  let hash = dummyHashes.get(cost);
-  if (!hash) {
-    hash = hashPassword(`no such user ${Math.random()}`, cost);
-    dummyHashes.set(cost, hash);
-  }
+  const known = dummyHashes.get(cost);
+  if (known) return known;
+  const hash = hashPassword(`no such user ${Math.random()}`, cost);
+  dummyHashes.set(cost, hash);
+  // A failed hash (a bcrypt worker that died) is not kept: the next login tries again.
+  hash.catch(() => {
+    if (dummyHashes.get(cost) === hash) dummyHashes.delete(cost);
+  });
   return hash;
 }
