@@ -53,6 +53,8 @@ async function startOffload(loki: LokiStandIn, env: Record<string, string> = {})
       SECRETS_DIR: '/nonexistent',
       KEYWARD_DATA_DIR: dataDir,
       LOG_LEVEL: 'error',
+      // Runs are triggered back to back, and again right after a kill: no interval between them.
+      AUDIT_MIN_RUN_INTERVAL_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

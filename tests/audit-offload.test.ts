@@ -9,7 +9,7 @@ import { createLokiClient } from '../shared/loki/loki-client.js';
 import { tenantKeys } from '../shared/redis/keys.js';
 import { createAuditSink } from '../shared/services.js';
 import { expectExactlyOnce, expectNoLeaks, writeEvents } from './support/audit-events.js';
-import { addUser, createTestApp, newTenant, uniqueName, type TestApp } from './support/harness.js';
+import { addUser, createTestApp, newTenant, offloadToken, uniqueName, type TestApp, type TestResponse } from './support/harness.js';
 import { startLokiStandIn, type LokiStandIn } from './support/loki-stand-in.js';
 import { startRedisServer, type RedisProcess } from './support/redis-server.js';
 
@@ -102,9 +102,9 @@ describe('offload to Loki: the push', () => {
     };
     const pushesBefore = loki.pushes.length;
 
-    const response = await app.request('POST', '/function/audit-offload/');
+    const response = await app.request('POST', '/function/audit-offload/', { token: offloadToken });
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ sink: 'loki', retried: 0, dead_lettered: 0, backlog: 0 });
+    expect(response.body).toMatchObject({ started: true, sink: 'loki', retried: 0, dead_lettered: 0, backlog: 0 });
     expect(response.body.tenants[a.tenantId]).toMatchObject({ shipped: written[a.tenantId]?.length, backlog: 0, dead_letters: 0 });
 
     for (const tenant of [a, b]) expectExactlyOnce(loki, tenant.tenantId, written[tenant.tenantId] ?? []);
@@ -210,7 +210,7 @@ describe('offload to Loki: faults', () => {
     // Kept aside, not retried on every run and not blocking the others.
     const again = await offloadAudit(app.services);
     expect(again.tenants[tenantId]).toMatchObject({ shipped: 0, dead_lettered: 0, dead_letters: 1 });
-    const backlog = await app.request('GET', '/function/audit-offload/backlog');
+    const backlog = await app.request('GET', '/function/audit-offload/backlog', { token: offloadToken });
     expect(backlog.status).toBe(200);
     expect(backlog.body.tenants[tenantId]).toEqual({ backlog: 0, dead_letters: 1, oldest_pending_age_s: 0 });
   });
@@ -359,19 +359,21 @@ describe('offload: the entry point', () => {
   it("accepts the cron connector's empty POST and a PingSource CloudEvent, structured or binary", async () => {
     const app = await lokiApp();
     const cloudEvent = { specversion: '1.0', type: 'dev.knative.sources.ping', source: '/apis/v1/namespaces/keyward/pingsources/audit-offload', id: 'ping-1', data: {} };
+    // One after the other: triggers that arrive together are coalesced into one run.
     const requests = [
-      app.request('POST', '/function/audit-offload/'),
-      app.request('POST', '/function/audit-offload/', { raw: JSON.stringify(cloudEvent), headers: { 'content-type': 'application/cloudevents+json' } }),
-      app.request('POST', '/function/audit-offload/', {
-        raw: '{}',
-        headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-type': 'dev.knative.sources.ping', 'ce-source': 'ping', 'ce-id': 'abc-123' },
-      }),
+      () => app.request('POST', '/function/audit-offload/'),
+      () => app.request('POST', '/function/audit-offload/', { raw: JSON.stringify(cloudEvent), headers: { 'content-type': 'application/cloudevents+json' } }),
+      () =>
+        app.request('POST', '/function/audit-offload/', {
+          raw: '{}',
+          headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-type': 'dev.knative.sources.ping', 'ce-source': 'ping', 'ce-id': 'abc-123' },
+        }),
     ];
     const responses = [];
-    for (const request of requests) responses.push(await request);
+    for (const request of requests) responses.push(await request());
     for (const response of responses) {
       expect(response.status).toBe(200);
-      expect(Object.keys(response.body).sort()).toEqual(['backlog', 'dead_lettered', 'dead_letters', 'duration_ms', 'expired', 'retried', 'run_id', 'shipped', 'sink', 'tenants']);
+      expect(Object.keys(response.body).sort()).toEqual(runKeys);
     }
     expect(responses[2]?.body.run_id).toBe('offload-abc-123');
   });
@@ -385,6 +387,152 @@ describe('offload: the entry point', () => {
     const lines = app.logLines.map((line) => JSON.parse(line) as Record<string, any>).filter((line) => line.msg === 'audit offload run');
     const mine = lines.find((line) => line.offload?.run_id === 'offload-log-check');
     expect(mine?.offload).toMatchObject({ shipped: report.shipped, tenants: { [tenantId]: { shipped: 5, backlog: 0 } } });
+  });
+});
+
+/** A started run's answer without the offload token: its totals, no tenant. */
+const runKeys = ['backlog', 'dead_lettered', 'dead_letters', 'duration_ms', 'expired', 'retried', 'run_id', 'shipped', 'sink', 'started'];
+const backlogKeys = ['backlog', 'dead_letters', 'oldest_pending_age_s'];
+const wrongTokens = ['offload-token-0123456789abcdeX', 'wrong', `${offloadToken}x`];
+
+/** The same request as an anonymous caller, with wrong tokens, another scheme, and the right token. */
+function asEveryCaller(): { name: string; headers: Record<string, string>; operator: boolean }[] {
+  return [
+    { name: 'anonymous', headers: {}, operator: false },
+    ...wrongTokens.map((token) => ({ name: `wrong token ${token}`, headers: { authorization: `Bearer ${token}` }, operator: false })),
+    { name: 'the token under another scheme', headers: { authorization: `Basic ${offloadToken}` }, operator: false },
+    { name: 'the token', headers: { authorization: `Bearer ${offloadToken}` }, operator: true },
+    { name: 'the token, scheme in lower case', headers: { authorization: `bearer ${offloadToken}` }, operator: true },
+  ];
+}
+
+function startedRuns(responses: TestResponse[]): TestResponse[] {
+  return responses.filter((response) => response.body.started === true);
+}
+
+function runLogLines(app: TestApp): Record<string, any>[] {
+  return app.logLines.map((line) => JSON.parse(line) as Record<string, any>).filter((line) => line.msg === 'audit offload run');
+}
+
+describe('offload: per-tenant figures only for the offload token (SPEC §11)', () => {
+  it('GET /backlog: totals to anyone; per-tenant figures only with Authorization: Bearer <AUDIT_OFFLOAD_TOKEN>', async () => {
+    const app = await lokiApp({ LOG_LEVEL: 'debug' });
+    const tenantId = uniqueName('seen');
+    await writeEvents(app.services.redis, tenantId, 7, 'seen');
+    for (const caller of asEveryCaller()) {
+      const response = await app.request('GET', '/function/audit-offload/backlog', { headers: caller.headers });
+      expect(response.status, caller.name).toBe(200);
+      if (caller.operator) {
+        expect(Object.keys(response.body).sort(), caller.name).toEqual([...backlogKeys, 'tenants'].sort());
+        expect(response.body.tenants[tenantId], caller.name).toMatchObject({ backlog: 7, dead_letters: 0 });
+      } else {
+        expect(Object.keys(response.body).sort(), caller.name).toEqual(backlogKeys);
+        expect(response.body.backlog, caller.name).toBeGreaterThanOrEqual(7);
+        expect(response.text, caller.name).not.toContain(tenantId);
+      }
+    }
+    // A presented token is never logged, right or wrong.
+    const logged = app.logLines.join('\n');
+    for (const token of [...wrongTokens, offloadToken]) expect(logged).not.toContain(token);
+  });
+
+  it('POST /: the run answers its totals to anyone, its per-tenant figures only with the token', async () => {
+    const app = await lokiApp();
+    for (const caller of asEveryCaller()) {
+      const tenantId = uniqueName('report');
+      await writeEvents(app.services.redis, tenantId, 3, 'report');
+      const response = await app.request('POST', '/function/audit-offload/', { headers: caller.headers });
+      expect(response.status, caller.name).toBe(200);
+      expect(response.body, caller.name).toMatchObject({ started: true, backlog: 0 });
+      expect(response.body.shipped, caller.name).toBeGreaterThanOrEqual(3);
+      if (caller.operator) {
+        expect(response.body.tenants[tenantId], caller.name).toMatchObject({ shipped: 3, backlog: 0 });
+      } else {
+        expect(Object.keys(response.body).sort(), caller.name).toEqual(runKeys);
+        expect(response.text, caller.name).not.toContain(tenantId);
+      }
+    }
+  });
+
+  it('no AUDIT_OFFLOAD_TOKEN configured: totals only, whatever the caller sends', async () => {
+    const app = await lokiApp({ AUDIT_OFFLOAD_TOKEN: '' });
+    const tenantId = uniqueName('untokened');
+    await writeEvents(app.services.redis, tenantId, 2, 'untokened');
+    const callers: Record<string, string>[] = [{}, { authorization: `Bearer ${offloadToken}` }, { authorization: 'Bearer ' }];
+    for (const headers of callers) {
+      const backlog = await app.request('GET', '/function/audit-offload/backlog', { headers });
+      expect(Object.keys(backlog.body).sort()).toEqual(backlogKeys);
+      const run = await app.request('POST', '/function/audit-offload/', { headers });
+      expect(Object.keys(run.body).sort()).toEqual(runKeys);
+      expect(`${backlog.text}${run.text}`).not.toContain(tenantId);
+    }
+  });
+});
+
+describe('offload: coalesced triggers (SPEC §11)', () => {
+  // Runs here take a private Redis each: the interval is kept in one global key.
+  const servers: RedisProcess[] = [];
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
+  });
+  async function privateRedis(): Promise<string> {
+    const server = await startRedisServer();
+    servers.push(server);
+    return server.url;
+  }
+
+  it('20 triggers at once start exactly one run; the others answer at once that one is running', async () => {
+    const app = await lokiApp({ LOG_LEVEL: 'info' });
+    const tenantId = uniqueName('burst');
+    const lines = await writeEvents(app.services.redis, tenantId, 300, 'burst');
+    const pushesBefore = loki.pushes.length;
+    const responses = await Promise.all(Array.from({ length: 20 }, () => app.request('POST', '/function/audit-offload/', { token: offloadToken })));
+    for (const response of responses) expect(response.status).toBe(200);
+    const started = startedRuns(responses);
+    expect(started).toHaveLength(1);
+    expect(started[0]?.body.tenants[tenantId]).toMatchObject({ shipped: 300, backlog: 0 });
+    for (const response of responses.filter((response) => response.body.started === false)) expect(response.body).toEqual({ started: false, reason: 'running' });
+    expect(runLogLines(app)).toHaveLength(1);
+    expect(loki.pushes.slice(pushesBefore).filter((record) => record.org === tenantId).length).toBeGreaterThan(0);
+    expectExactlyOnce(loki, tenantId, lines);
+    // Once the run is over, the next trigger starts one (AUDIT_MIN_RUN_INTERVAL_MS=0 here).
+    expect((await app.request('POST', '/function/audit-offload/')).body.started).toBe(true);
+  });
+
+  it('a trigger within AUDIT_MIN_RUN_INTERVAL_MS of the last run start starts nothing, on any replica; after it, one does', async () => {
+    const url = await privateRedis();
+    const replicas = [await lokiApp({ REDIS_URL: url, AUDIT_MIN_RUN_INTERVAL_MS: '1500', LOG_LEVEL: 'info' }), await lokiApp({ REDIS_URL: url, AUDIT_MIN_RUN_INTERVAL_MS: '1500', LOG_LEVEL: 'info' })];
+    const [one, two] = replicas as [TestApp, TestApp];
+    const tenantId = uniqueName('interval');
+    await writeEvents(one.services.redis, tenantId, 20, 'interval');
+
+    const first = await one.request('POST', '/function/audit-offload/');
+    expect(first.body).toMatchObject({ started: true, shipped: 20 });
+    const startedAt = Date.now();
+    // Right after it, on the same replica and on another, alone or 20 at once: nothing starts.
+    expect((await one.request('POST', '/function/audit-offload/')).body).toEqual({ started: false, reason: 'too_soon' });
+    expect((await two.request('POST', '/function/audit-offload/', { token: offloadToken })).body).toEqual({ started: false, reason: 'too_soon' });
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => replicas[i % 2]?.request('POST', '/function/audit-offload/') ?? Promise.reject(new Error('no replica'))));
+    if (Date.now() - startedAt < 1200) expect(startedRuns(burst)).toHaveLength(0);
+    expect(runLogLines(one).length + runLogLines(two).length).toBe(1 + startedRuns(burst).length);
+
+    // Once the interval has passed, the next trigger (on either replica) starts a run.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 1600 - Date.now())));
+    const later = await Promise.all([one.request('POST', '/function/audit-offload/'), two.request('POST', '/function/audit-offload/')]);
+    expect(startedRuns(later)).toHaveLength(1);
+  });
+
+  it('with AUDIT_MIN_RUN_INTERVAL_MS=0, triggers one after the other each start a run', async () => {
+    const app = await lokiApp({ REDIS_URL: await privateRedis(), AUDIT_MIN_RUN_INTERVAL_MS: '0' });
+    const runIds = new Set<string>();
+    for (let run = 0; run < 3; run += 1) {
+      const tenantId = uniqueName('again');
+      await writeEvents(app.services.redis, tenantId, 4, 'again');
+      const response = await app.request('POST', '/function/audit-offload/', { token: offloadToken });
+      expect(response.body).toMatchObject({ started: true, tenants: { [tenantId]: { shipped: 4, backlog: 0 } } });
+      runIds.add(response.body.run_id);
+    }
+    expect(runIds.size).toBe(3);
   });
 });
 

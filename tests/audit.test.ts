@@ -7,7 +7,7 @@ import { deleteTenant } from '../shared/tenancy/tenants.js';
 import { duplicateMembers } from './support/json-duplicates.js';
 import { tenantKeys } from '../shared/redis/keys.js';
 import { startRedisServer, type RedisProcess } from './support/redis-server.js';
-import { addApiKey, addUser, createTestApp, login, newTenant, pendingEvents, testPassword, uniqueName, type TestApp, type TestTenant } from './support/harness.js';
+import { addApiKey, addUser, createTestApp, login, newTenant, offloadToken, pendingEvents, testPassword, uniqueName, type TestApp, type TestTenant } from './support/harness.js';
 
 // The offload route ships every tenant's events; on the run's shared Redis it would take other
 // suites' pending events away from them mid-test. This suite has a Redis of its own.
@@ -176,7 +176,7 @@ describe('audit: offload', () => {
     const otherPending = await pendingEvents(app, other.tenantId);
     const alreadyShipped = trailOf(tenant.tenantId).length;
 
-    const response = await app.request('POST', '/function/audit-offload/');
+    const response = await app.request('POST', '/function/audit-offload/', { token: offloadToken });
     expect(response.status).toBe(200);
     expect(response.body.tenants[tenant.tenantId]).toMatchObject({ shipped: pending.length, backlog: 0, dead_letters: 0 });
     expect(response.body.tenants[other.tenantId]).toMatchObject({ shipped: otherPending.length, backlog: 0, dead_letters: 0 });
@@ -187,7 +187,7 @@ describe('audit: offload', () => {
     expect(trailOf(tenant.tenantId).slice(alreadyShipped)).toEqual(pending);
     expect(trailOf(other.tenantId)).toEqual(otherPending);
 
-    const again = await app.request('POST', '/function/audit-offload/');
+    const again = await app.request('POST', '/function/audit-offload/', { token: offloadToken });
     expect(again.body.tenants[tenant.tenantId]).toMatchObject({ shipped: 0, backlog: 0 });
     expect(trailOf(tenant.tenantId).slice(alreadyShipped)).toEqual(pending);
   });

@@ -88,20 +88,23 @@ describe('template/keyward-node20: one image, two platforms (entrypoint.sh)', ()
   const app = join(workDir, 'entry');
   mkdirSync(join(workDir, 'bin'), { recursive: true });
   mkdirSync(app, { recursive: true });
-  writeFileSync(join(app, 'index.js'), 'console.log(`function alone on PORT=${process.env.PORT}`);\n');
+  writeFileSync(join(app, 'index.js'), 'console.log(`function alone on HOST=${process.env.HOST} PORT=${process.env.PORT}`);\n');
   // Stands in for of-watchdog: shows what it would be started with.
-  writeFileSync(join(workDir, 'bin', 'fwatchdog'), '#!/bin/sh\necho "watchdog mode=$mode upstream=$upstream_url fprocess=$fprocess PORT=$PORT"\n', { mode: 0o755 });
+  writeFileSync(join(workDir, 'bin', 'fwatchdog'), '#!/bin/sh\necho "watchdog mode=$mode upstream=$upstream_url fprocess=$fprocess PORT=$PORT HOST=${HOST:-unset}"\n', { mode: 0o755 });
 
-  it('on OpenFaaS (no K_SERVICE) it starts of-watchdog in http mode', async () => {
+  it('on OpenFaaS (no K_SERVICE) it starts of-watchdog in http mode; the function keeps to loopback behind it', async () => {
     const started = run('entrypoint.sh', app, imageEnv({}));
     expect(await started.exited).toBe(0);
-    expect(started.output().trim()).toBe(`watchdog mode=http upstream=http://127.0.0.1:${upstreamPort} fprocess=run-function.sh PORT=${upstreamPort}`);
+    expect(started.output().trim()).toBe(`watchdog mode=http upstream=http://127.0.0.1:${upstreamPort} fprocess=run-function.sh PORT=${upstreamPort} HOST=unset`);
   });
 
-  it('on Knative (K_SERVICE and PORT set) it runs the function alone on PORT, no watchdog', async () => {
+  it('on Knative (K_SERVICE and PORT set) it runs the function alone on PORT, on every interface (the liveness probe comes to the pod address), no watchdog', async () => {
     const started = run('entrypoint.sh', app, imageEnv({ K_SERVICE: 'token', PORT: '8080' }));
     expect(await started.exited).toBe(0);
-    expect(started.output().trim()).toBe('function alone on PORT=8080');
+    expect(started.output().trim()).toBe('function alone on HOST=0.0.0.0 PORT=8080');
+    const pinned = run('entrypoint.sh', app, imageEnv({ K_SERVICE: 'token', PORT: '8080', HOST: '::' }));
+    expect(await pinned.exited).toBe(0);
+    expect(pinned.output().trim()).toBe('function alone on HOST=:: PORT=8080');
   });
 });
 

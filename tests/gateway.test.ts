@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createConnection } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answersPing, findRedis, freePort, NoRedisError } from '../shared/gateway/redis-discovery.js';
+import { maskRedisUrl } from '../shared/redis/mask-url.js';
 import { startRedisServer, type RedisProcess } from './support/redis-server.js';
 
 const buildModule = new URL('../build.mjs', import.meta.url).href;
@@ -25,6 +27,11 @@ describe('gateway: finding Redis (SPEC §2)', () => {
   it('takes REDIS_URL when it is set, without probing', async () => {
     const found = await findRedis({ REDIS_URL: 'redis://example:1' }, tempDir(), { start: true });
     expect(found).toEqual({ url: 'redis://example:1', env: {}, how: 'configured' });
+  });
+
+  it('shows a configured REDIS_URL without its password (SPEC §2)', async () => {
+    const found = await findRedis({ REDIS_URL: 'redis://:s3cret-pass@example:1/2' }, tempDir(), { start: true });
+    expect(found.url).toBe('redis://***@example:1/2');
   });
 
   it('takes the local server when it answers', async () => {
@@ -70,6 +77,29 @@ describe('gateway: finding Redis (SPEC §2)', () => {
   });
 });
 
+describe('gateway: a Redis URL as shown (maskRedisUrl)', () => {
+  it('shows the password, a username:password pair, or any user info as ***; keeps the rest', () => {
+    const cases: [string, string][] = [
+      ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379'],
+      ['redis://:s3cret@127.0.0.1:6379', 'redis://***@127.0.0.1:6379'],
+      ['redis://alice:s3cret@redis.example:6380/2', 'redis://***@redis.example:6380/2'],
+      ['rediss://alice:s3cret@[::1]:6379', 'rediss://***@[::1]:6379'],
+      // A bare user info may be a password (older clients read it so): hidden too.
+      ['redis://s3cret@host:1', 'redis://***@host:1'],
+      // An unencoded @ or / in a password: everything up to the last @ goes.
+      ['redis://:p@ss/w@rd@host:1/0', 'redis://***@host:1/0'],
+      ['redis://host:1/0?password=s3cret&db=2', 'redis://host:1/0?password=***&db=2'],
+      ['redis://host:1?sentinelPassword=s3cret', 'redis://host:1?sentinelPassword=***'],
+      ['not a url :s3cret@host', '***@host'],
+    ];
+    for (const [url, shown] of cases) {
+      expect(maskRedisUrl(url), url).toBe(shown);
+      expect(maskRedisUrl(url), url).not.toContain('s3cret');
+      expect(maskRedisUrl(maskRedisUrl(url)), url).toBe(shown);
+    }
+  });
+});
+
 describe('gateway: the npm start process', () => {
   let redis: RedisProcess;
   let dataDir: string;
@@ -86,11 +116,21 @@ describe('gateway: the npm start process', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function startGateway(): Promise<{ child: ChildProcess; output: () => string; startedInMs: number }> {
+  async function startGateway(env: Record<string, string> = {}): Promise<{ child: ChildProcess; output: () => string; startedInMs: number }> {
     port = await freePort();
     const began = performance.now();
     const child = spawn(process.execPath, ['dist/gateway/index.js'], {
-      env: { PATH: process.env.PATH, REDIS_URL: redis.url, PORT: String(port), KEYWARD_DATA_DIR: dataDir, BCRYPT_COST: '4', LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH,
+        REDIS_URL: redis.url,
+        PORT: String(port),
+        KEYWARD_DATA_DIR: dataDir,
+        BCRYPT_COST: '4',
+        LOG_LEVEL: 'warn',
+        // Not during a test (once a year): its runs would coalesce the test's own triggers.
+        AUDIT_OFFLOAD_SCHEDULE: '0 0 1 1 *',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -139,4 +179,93 @@ describe('gateway: the npm start process', () => {
     expect(second.output()).not.toContain('password:');
     expect(await stop(second.child)).toBe(0);
   }, 60_000);
+
+  it('listens on 127.0.0.1 by default and prints that address; HOST=0.0.0.0 serves other machines (SPEC §2)', async () => {
+    const outside = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
+    if (!outside) console.log('gateway: no non-loopback IPv4 address on this machine; the connection from outside is not tried');
+
+    const loopback = await startGateway();
+    try {
+      expect(loopback.output()).toContain(`keyward gateway on http://127.0.0.1:${port} `);
+      expect(await connects('127.0.0.1', port)).toBe(true);
+      if (outside) expect(await connects(outside, port), `${outside}:${port} must refuse`).toBe(false);
+    } finally {
+      await stop(loopback.child);
+    }
+
+    const everywhere = await startGateway({ HOST: '0.0.0.0' });
+    try {
+      expect(everywhere.output()).toContain(`keyward gateway on http://0.0.0.0:${port} `);
+      expect(await connects('127.0.0.1', port)).toBe(true);
+      if (outside) {
+        expect(await connects(outside, port)).toBe(true);
+        expect((await fetch(`http://${outside}:${port}/healthz`)).status).toBe(200);
+      }
+    } finally {
+      await stop(everywhere.child);
+    }
+  }, 60_000);
+
+  it('never prints the Redis password it was given: the URL shows *** (SPEC §2)', async () => {
+    const password = 's3cret-pass-4f9a';
+    const guarded = await startRedisServer(['--requirepass', password]);
+    try {
+      const url = `redis://:${password}@127.0.0.1:${guarded.port}`;
+      const gateway = await startGateway({ REDIS_URL: url, KEYWARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'keyward-gw-pass-')) });
+      try {
+        expect(gateway.output()).toContain(`(Redis: redis://***@127.0.0.1:${guarded.port}, configured)`);
+        // It did use the password: the demo tenant was created and the gateway is ready.
+        expect(gateway.output()).toContain('username: demo-admin');
+        expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      } finally {
+        await stop(gateway.child);
+      }
+      expect(gateway.output()).not.toContain(password);
+    } finally {
+      await guarded.stop();
+    }
+  }, 60_000);
+
+  it("the gateway's offload timer goes through the same coalescing as POST /function/audit-offload/", async () => {
+    // A Redis of its own: the interval is kept in one global key.
+    const own = await startRedisServer();
+    try {
+      const gateway = await startGateway({
+        REDIS_URL: own.url,
+        KEYWARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'keyward-gw-timer-')),
+        AUDIT_OFFLOAD_SCHEDULE: '* * * * * *',
+        AUDIT_MIN_RUN_INTERVAL_MS: '60000',
+        LOG_LEVEL: 'info',
+      });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 2600));
+        const manual = await fetch(`http://127.0.0.1:${port}/function/audit-offload/`, { method: 'POST' });
+        expect(manual.status).toBe(200);
+        expect(await manual.json()).toEqual({ started: false, reason: 'too_soon' });
+      } finally {
+        await stop(gateway.child);
+      }
+      // The timer fired every second, but one run started in the interval.
+      const runs = gateway.output().split('\n').filter((line) => line.includes('"msg":"audit offload run"'));
+      expect(runs).toHaveLength(1);
+    } finally {
+      await own.stop();
+    }
+  }, 60_000);
 });
+
+/** True when a TCP connection to host:port is accepted within 2 s. */
+function connects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

@@ -5,7 +5,7 @@ import { hashApiKey } from '../shared/api-keys/key-hash.js';
 import { scopesOfRole } from '../shared/auth/scopes.js';
 import { globalKeys, tenantKeyPattern, tenantKeys } from '../shared/redis/keys.js';
 import { scanKeys } from '../shared/redis/scan.js';
-import { addApiKey, addUser, createTestApp, login, newTenant, testPassword, uniqueName, type TestApp, type TestTenant, type TestUser } from './support/harness.js';
+import { addApiKey, addUser, createTestApp, login, newTenant, offloadToken, testPassword, uniqueName, type TestApp, type TestTenant, type TestUser } from './support/harness.js';
 import { startRedisServer, type RedisProcess } from './support/redis-server.js';
 
 /** The harness's secrets (tests/support/harness.ts testEnv). */
@@ -329,7 +329,7 @@ describe('isolation: audit logs', () => {
     expect(pendingOnly.body.length).toBeGreaterThan(0);
     for (const event of pendingOnly.body) expect(event.tenant_id).toBe(b.tenant.tenantId);
 
-    const offload = await auditApp.request('POST', '/function/audit-offload/');
+    const offload = await auditApp.request('POST', '/function/audit-offload/', { token: offloadToken });
     expect(offload.status).toBe(200);
     expect(offload.body.shipped).toBeGreaterThan(0);
     expect(offload.body.tenants[a.tenant.tenantId].shipped).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { prng } from './support/prng.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as dataHandler } from '../functions/data/handler.js';
@@ -7,7 +8,7 @@ import { FunctionContext, type FunctionHandler } from '../shared/runtime/context
 import { createRouter } from '../shared/runtime/router.js';
 import { createHttpServer, type HttpServer } from '../shared/runtime/server.js';
 import type { Services } from '../shared/services.js';
-import { routes } from '../shared/routes.js';
+import { functionNames, routes } from '../shared/routes.js';
 import { createTestApp, newTenant, type TestApp, type TestResponse } from './support/harness.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -310,6 +311,27 @@ describe('runtime: health', () => {
     expect(response.headers['x-request-id']).toBeTruthy();
   });
 
+  it('every function answers /function/<name>/healthz and /readyz on the gateway as at /healthz and /readyz (SPEC §3)', async () => {
+    const bare = { healthz: await app.request('GET', '/healthz'), readyz: await app.request('GET', '/readyz') };
+    for (const name of functionNames) {
+      for (const check of ['healthz', 'readyz'] as const) {
+        const response = await app.request('GET', `/function/${name}/${check}`);
+        expect(response.status, `${name} ${check}`).toBe(bare[check].status);
+        expect(response.body, `${name} ${check}`).toEqual(bare[check].body);
+        expect(response.headers['content-type'], `${name} ${check}`).toBe(bare[check].headers['content-type']);
+        expect(response.headers['x-request-id'], `${name} ${check}`).toBeTruthy();
+      }
+    }
+    expect(bare.healthz.body).toEqual({ status: 'ok' });
+    expect(bare.readyz.body).toEqual({ status: 'ready' });
+  });
+
+  it('an unknown function name stays 404, and so does a health path the functions do not serve', async () => {
+    for (const path of ['/function/nope/healthz', '/function/nope/readyz', '/function/data/healthz/extra', '/function/data/livez']) {
+      expectErrorBody(await app.request('GET', path), 404, 'not_found');
+    }
+  });
+
   it('GET /readyz is 503 redis_unavailable when Redis cannot be reached', async () => {
     const down = await createTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:1', REDIS_COMMAND_TIMEOUT_MS: '200' } });
     try {
@@ -318,6 +340,10 @@ describe('runtime: health', () => {
       expectErrorBody(response, 503, 'redis_unavailable');
       expect(Date.now() - started).toBeLessThan(10_000);
       expect((await down.request('GET', '/healthz')).status).toBe(200);
+      for (const name of functionNames) {
+        expectErrorBody(await down.request('GET', `/function/${name}/readyz`), 503, 'redis_unavailable');
+        expect((await down.request('GET', `/function/${name}/healthz`)).status).toBe(200);
+      }
     } finally {
       await Promise.race([down.close(), sleep(5000)]);
       down.services.redis.disconnect();
@@ -543,6 +569,27 @@ describe('runtime: express server over HTTP', () => {
       expect(await slow.json()).toEqual({ slow: true });
     } finally {
       await http.drain();
+    }
+  });
+
+  it('listens on config.host (127.0.0.1 by default), and url() names the address it listens on, IPv6 in brackets', async () => {
+    expect(app.services.config.host).toBe('127.0.0.1');
+    const loopback = createHttpServer(handler, services);
+    const port = await loopback.listen();
+    try {
+      expect(loopback.server.address()).toMatchObject({ address: '127.0.0.1', port });
+      expect(loopback.url()).toBe(`http://127.0.0.1:${port}`);
+    } finally {
+      await loopback.drain();
+    }
+    if (!Object.values(networkInterfaces()).flat().some((address) => address?.address === '::1')) return; // no IPv6 loopback here
+    const ipv6 = createHttpServer(handler, { ...services, config: { ...services.config, host: '::1' } });
+    const ipv6Port = await ipv6.listen();
+    try {
+      expect(ipv6.url()).toBe(`http://[::1]:${ipv6Port}`);
+      expect((await fetch(`${ipv6.url()}/healthz`)).status).toBe(200);
+    } finally {
+      await ipv6.drain();
     }
   });
 

@@ -261,7 +261,8 @@ function emptyTenantReport(): TenantOffloadReport {
   return { shipped: 0, retried: 0, dead_lettered: 0, expired: 0, backlog: 0, dead_letters: 0 };
 }
 
-function newRunId(): string {
+/** A run's id when its trigger named none: time-ordered, unique. */
+export function newRunId(): string {
   return `offload-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 

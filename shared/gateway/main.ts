@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { operationsByFunction } from '../../functions/operations.js';
-import { offloadAudit } from '../audit/offload.js';
+import { triggerOffload } from '../audit/offload-trigger.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { createLokiClient } from '../loki/loki-client.js';
 import { buildOpenApiDocument } from '../openapi/document.js';
@@ -14,7 +14,7 @@ import { createDemoTenantIfEmpty } from './demo-tenant.js';
 import { createGatewayHandler } from './gateway-handler.js';
 import { findRedis, NoRedisError } from './redis-discovery.js';
 
-/** `npm start`: every function in one process on PORT, Redis found or started, the offload on a timer. */
+/** `npm start`: every function in one process on HOST:PORT, Redis found or started, the offload on a timer. */
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.KEYWARD_DATA_DIR ?? '.data');
   const redis = await findRedis(process.env, dataDir, { start: true });
@@ -27,18 +27,21 @@ async function main(): Promise<void> {
   await redisReady(services.redis, 10_000);
   const demo = await createDemoTenantIfEmpty(services);
   const schedule = process.env.AUDIT_OFFLOAD_SCHEDULE ?? '*/10 * * * * *';
+  // The timer is one more trigger: coalesced with POST /function/audit-offload/ (and other gateways on this Redis).
   const offload = cron.schedule(schedule, async () => {
     try {
-      await offloadAudit(services);
+      await triggerOffload(services);
     } catch (error) {
       services.logger.warn({ err: { message: (error as Error).message } }, 'audit offload failed; retried on the next run');
     }
   }, { noOverlap: true });
 
-  const port = await http.listen();
+  await http.listen();
+  // The address it really listens on (HOST), and the Redis URL without its password (redis-discovery masks it).
+  const base = http.url();
   const lines = [
-    `keyward gateway on http://127.0.0.1:${port}  (Redis: ${redis.url}, ${redis.how})`,
-    `audit trail: ${services.auditSink.kind === 'loki' ? `Loki at ${services.auditSink.location}` : `${services.auditSink.location}/<tenant>.jsonl`}   OpenAPI: http://127.0.0.1:${port}/openapi.json`,
+    `keyward gateway on ${base}  (Redis: ${redis.url}, ${redis.how})`,
+    `audit trail: ${services.auditSink.kind === 'loki' ? `Loki at ${services.auditSink.location}` : `${services.auditSink.location}/<tenant>.jsonl`}   OpenAPI: ${base}/openapi.json`,
   ];
   if (demo) {
     lines.push(

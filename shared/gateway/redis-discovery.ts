@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
+import { maskRedisUrl } from '../redis/mask-url.js';
 
 export interface FoundRedis {
-  /** What to show: the URL, or the Sentinels or cluster nodes configured. */
+  /** What to show: the URL (its password masked), or the Sentinels or cluster nodes configured. */
   url: string;
   /** Environment to add to the process's own: REDIS_URL when the Redis was found rather than configured. */
   env: Record<string, string>;
@@ -30,7 +31,8 @@ export async function findRedis(
   dataDir: string,
   options: { start: boolean; localPort?: number },
 ): Promise<FoundRedis> {
-  const configured = env.REDIS_URL ?? (env.REDIS_SENTINELS && `sentinels ${env.REDIS_SENTINELS}`) ?? (env.REDIS_CLUSTER_NODES && `cluster ${env.REDIS_CLUSTER_NODES}`);
+  const configured =
+    (env.REDIS_URL && maskRedisUrl(env.REDIS_URL)) ?? (env.REDIS_SENTINELS && `sentinels ${env.REDIS_SENTINELS}`) ?? (env.REDIS_CLUSTER_NODES && `cluster ${env.REDIS_CLUSTER_NODES}`);
   if (configured) return { url: configured, env: {}, how: 'configured' };
   const localPort = options.localPort ?? 6379;
   const found = (url: string, how: 'local' | 'private', child?: ChildProcess): FoundRedis => ({ url, env: { REDIS_URL: url }, how, ...(child ? { child } : {}) });

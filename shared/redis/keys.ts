@@ -53,6 +53,11 @@ export const globalKeys = {
   apiKeyTenant: (keyHash: string) => `kw:apikey:${keyHash}`,
   loginFailuresByUser: (username: string) => `kw:login-failures:user:${username}`,
   loginFailuresByAddress: (address: string) => `kw:login-failures:addr:${address}`,
+  /**
+   * Set with `SET NX PX <AUDIT_MIN_RUN_INTERVAL_MS>` when an offload run starts (value: its run_id):
+   * while it exists no replica starts another. Read alone, so it needs no hash tag on Redis Cluster.
+   */
+  offloadRecentRun: 'kw:audit-offload:recent-run',
   /** Set for a window once a username's throttled attempts have been audited, so they are audited once a window. */
   loginThrottleAudited: (username: string) => `kw:login-throttled:user:${username}`,
 };

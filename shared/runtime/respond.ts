@@ -6,6 +6,7 @@ import type { Services } from '../services.js';
 import { parseBody } from './body.js';
 import { FunctionContext, type FunctionHandler } from './context.js';
 import type { FunctionEvent } from './event.js';
+import { healthCheckFor } from './health.js';
 import { requestIdFrom } from './request-id.js';
 
 export interface RawRequest {
@@ -50,8 +51,9 @@ export async function respond(handler: FunctionHandler, services: Services, raw:
 async function run(handler: FunctionHandler, services: Services, raw: RawRequest, requestId: string): Promise<RawResponse> {
   const queryStart = raw.url.indexOf('?');
   const path = queryStart === -1 ? raw.url : raw.url.slice(0, queryStart);
-  if (raw.method === 'GET' && path === '/healthz') return json(200, { status: 'ok' });
-  if (raw.method === 'GET' && path === '/readyz') return readiness(services);
+  // Before the body is parsed: a probe is answered whatever else it sends.
+  const health = healthCheckFor(raw.method, path);
+  if (health) return json(200, await health(services));
 
   if (raw.body && raw.body.length > services.config.limits.bodyBytes) throw new AppError('body_too_large');
   const event: FunctionEvent = {
@@ -72,15 +74,6 @@ async function run(handler: FunctionHandler, services: Services, raw: RawRequest
   if (result.value === undefined || status === 204) return { status, headers, body: '' };
   headers['content-type'] ??= jsonType;
   return { status, headers, body: typeof result.value === 'string' ? result.value : JSON.stringify(result.value) };
-}
-
-async function readiness(services: Services): Promise<RawResponse> {
-  try {
-    await services.redis.ping();
-    return json(200, { status: 'ready' });
-  } catch {
-    throw new AppError('redis_unavailable');
-  }
 }
 
 function errorResponse(services: Services, error: unknown, requestId: string): RawResponse {

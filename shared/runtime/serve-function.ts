@@ -6,7 +6,7 @@ import type { FunctionHandler } from './context.js';
 import { createHttpServer } from './server.js';
 
 /**
- * The entry point of one deployed function: config and clients at cold start, express on PORT at
+ * The entry point of one deployed function: config and clients at cold start, express on HOST:PORT at
  * once (health: the process is up; readiness, /readyz, follows Redis; a request that needs Redis
  * before it is connected waits in the client's bounded queue), and on SIGTERM: stop taking
  * requests, finish those in flight, close Redis, exit.
@@ -21,10 +21,10 @@ export function serveFunction(name: string, handler: FunctionHandler, overrides:
   http.listen().then(
     (port) => {
       startup.listening = Math.round(performance.now());
-      services.logger.info({ port, startup_ms: startup }, `${name} listening`);
+      services.logger.info({ port, url: http.url(), startup_ms: startup }, `${name} listening`);
     },
     (error: Error) => {
-      process.stderr.write(`${name}: cannot listen on port ${services.config.port}: ${error.message}\n`);
+      process.stderr.write(`${name}: cannot listen on ${services.config.host} port ${services.config.port}: ${error.message}\n`);
       process.exit(1);
     },
   );

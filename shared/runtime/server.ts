@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { isIPv6 } from 'node:net';
 import express from 'express';
 import type { Services } from '../services.js';
 import { readBody } from './body.js';
@@ -7,8 +8,10 @@ import { respond } from './respond.js';
 
 export interface HttpServer {
   server: Server;
-  /** Starts listening on the configured PORT (0: any free port); resolves with the port. */
+  /** Starts listening on the configured HOST and PORT (0: any free port); resolves with the port. */
   listen(): Promise<number>;
+  /** The address it listens on, as a URL to print: `http://127.0.0.1:8080`, `http://[::1]:8080`. */
+  url(): string;
   /** Stops taking requests, waits for those in flight (up to the grace period), then resolves. */
   drain(): Promise<void>;
 }
@@ -58,11 +61,17 @@ export function createHttpServer(handler: FunctionHandler, services: Services): 
     listen() {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(services.config.port, () => {
+        // HOST, loopback unless configured (SPEC §2): without it Node would take every interface.
+        server.listen(services.config.port, services.config.host, () => {
           const address = server.address();
           resolve(typeof address === 'object' && address ? address.port : services.config.port);
         });
       });
+    },
+    url() {
+      const address = server.address();
+      if (!address || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
+      return `http://${isIPv6(address.address) ? `[${address.address}]` : address.address}:${address.port}`;
     },
     drain() {
       draining = true;

@@ -262,7 +262,11 @@ async function measureOffload(env: Record<string, string>) {
     }
   }
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/audit-offload/index.js'], { env: { ...env, REDIS_URL: redis.url, PORT: String(port), LOKI_URL: loki.url }, stdio: 'ignore' });
+  // Each POST waits for its run; with no interval, the next one starts at once.
+  const child = spawn(process.execPath, ['dist/audit-offload/index.js'], {
+    env: { ...env, REDIS_URL: redis.url, PORT: String(port), LOKI_URL: loki.url, AUDIT_MIN_RUN_INTERVAL_MS: '0' },
+    stdio: 'ignore',
+  });
   try {
     await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false), 'offload listening', 20_000);
     const begun = performance.now();

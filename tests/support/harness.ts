@@ -45,6 +45,9 @@ export interface TestApp {
 
 export const testPassword = 'correct horse battery staple';
 
+/** AUDIT_OFFLOAD_TOKEN of every test app (send it as `token`): it shows the offload's per-tenant figures. */
+export const offloadToken = 'offload-token-0123456789abcdef';
+
 /** The environment a test app runs with: the run's Redis, fixed secrets, cheap bcrypt. */
 export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-test-'));
@@ -61,6 +64,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     AUDIT_DIR: join(dir, 'audit'),
     // Tests trigger offload runs back to back; coalescing them is tested on its own.
     AUDIT_MIN_RUN_INTERVAL_MS: '0',
+    AUDIT_OFFLOAD_TOKEN: offloadToken,
     ...extra,
   };
 }
