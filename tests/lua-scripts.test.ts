@@ -12,7 +12,7 @@ import { runScript } from '../shared/redis/run-script.js';
 import { scanKeys } from '../shared/redis/scan.js';
 import { frameArgList, frameArgs, frameDeclaration, frameKeyList, frameKeys } from '../shared/redis/script-frame.js';
 import { scopeConstants } from '../shared/redis/scope-constants.js';
-import { prelude, scripts, type LuaScript } from '../shared/redis/scripts.js';
+import { optionalLibs, prelude, scripts, type LuaScript } from '../shared/redis/scripts.js';
 import type { Call } from '../shared/operations/call.js';
 import { runOperation } from '../shared/operations/run-operation.js';
 import { setTenantStatus } from '../shared/tenancy/tenants.js';
@@ -78,9 +78,25 @@ describe('lua scripts: registry', () => {
     expect(new Set(allScripts.map((script) => script.sha)).size).toBe(allScripts.length);
   });
 
-  it('builds the prelude from the frame declaration and the scope vocabulary, then every lib/ file, lib/frame.lua first', () => {
-    for (const file of libFiles) expect(preludeText, file).toContain(readFileSync(join(luaDir, 'lib', file), 'utf8'));
-    expect(preludeText.startsWith(`${frameDeclaration()}\n${scopeConstants()}\n${readFileSync(join(luaDir, 'lib', 'frame.lua'), 'utf8')}`)).toBe(true);
+  it('builds the prelude from the frame declaration, then lib/frame.lua, then every other lib/ file but the optional ones', () => {
+    const optional = Object.values(optionalLibs).join('\n');
+    for (const file of libFiles) {
+      const text = readFileSync(join(luaDir, 'lib', file), 'utf8');
+      expect(preludeText.includes(text) !== optional.includes(text), `${file} is in the prelude or optional, not both`).toBe(true);
+    }
+    expect(preludeText.startsWith(`${frameDeclaration()}\n${readFileSync(join(luaDir, 'lib', 'frame.lua'), 'utf8')}`)).toBe(true);
+    expect(optionalLibs.targets.startsWith(scopeConstants())).toBe(true);
+  });
+
+  it('gives every tenant script the optional library parts whose functions it calls, and only those', () => {
+    for (const script of allScripts.filter((candidate) => candidate.source.startsWith(preludeText))) {
+      const body = readFileSync(join(luaDir, `${script.name}.lua`), 'utf8');
+      for (const [name, text] of Object.entries(optionalLibs)) {
+        const functions = [...text.matchAll(/^local function (\w+)/gm)].map((match) => match[1] ?? '');
+        const calls = functions.some((fn) => new RegExp(`\\b${fn}\\(`).test(body));
+        expect(script.source.includes(text), `${script.name} ${calls ? 'calls' : 'does not call'} ${name}`).toBe(calls);
+      }
+    }
   });
 
   it('declares every slot of the frame by its name, in the order the TypeScript side sends them', () => {

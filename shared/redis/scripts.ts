@@ -55,20 +55,39 @@ function script(name: string, source: string, durable = false): LuaScript {
 
 /**
  * What opens every tenant script, in dependency order (each part uses those before it): the frame's
- * KEYS and ARGV by name, the scope vocabulary, then the Lua library.
+ * KEYS and ARGV by name, then the Lua library every script needs (operation marker, audit, scopes,
+ * calendar, API-key use, guard).
  */
-export const prelude = [frameDeclaration(), scopeConstants(), frameLib, auditLib, scopesLib, targetsLib, pagingLib, calendarLib, apiKeysLib, guardLib].join('\n');
+export const prelude = [frameDeclaration(), frameLib, auditLib, scopesLib, calendarLib, apiKeysLib, guardLib].join('\n');
 
 /**
- * A script that opens with the frame (shared/redis/script-frame.ts): the prelude (frame, operation
- * marker, audit, scopes, target rules, paging, calendar, API-key use, guard) first, then the script's own body as
- * `main()`, whose reply `finish()` records.
+ * Library parts only some scripts use, put after the prelude of those alone: a script runs all of its
+ * text on every call, so the hot ones (reads, verification) carry nothing they do not need.
  */
-function tenantScript(name: string, body: string, durable = false): LuaScript {
-  return script(name, `${prelude}\nlocal function main()\n${body}\nend\nreturn finish(main())\n`, durable);
+export const optionalLibs = {
+  paging: pagingLib,
+  /** The policy's target rules, with the scope vocabulary they read. */
+  targets: `${scopeConstants()}\n${targetsLib}`,
+};
+
+interface TenantScriptOptions {
+  /** Changes users, keys, data or tenants (see LuaScript.durable). */
+  durable?: boolean;
+  uses?: (keyof typeof optionalLibs)[];
 }
 
-const write = true;
+/**
+ * A script that opens with the frame (shared/redis/script-frame.ts): the prelude, then the optional
+ * library parts it uses, then the script's own body as `main()`, whose reply `finish()` records.
+ */
+function tenantScript(name: string, body: string, options: TenantScriptOptions = {}): LuaScript {
+  const libs = (options.uses ?? []).map((lib) => `${optionalLibs[lib]}\n`).join('');
+  return script(name, `${prelude}\n${libs}local function main()\n${body}\nend\nreturn finish(main())\n`, options.durable === true);
+}
+
+const write = { durable: true };
+const targets = { uses: ['targets'] } as const satisfies TenantScriptOptions;
+const paging = { uses: ['paging'] } as const satisfies TenantScriptOptions;
 
 /** Every Lua script keyward runs; the text lives in ./lua, one file each, with its KEYS and ARGV in a header. */
 export const scripts = {
@@ -85,22 +104,22 @@ export const scripts = {
   revokeToken: tenantScript('revoke-token', revokeToken, write),
   createTenant: tenantScript('create-tenant', createTenant, write),
   setTenantStatus: tenantScript('set-tenant-status', setTenantStatus, write),
-  createUser: tenantScript('create-user', createUser, write),
+  createUser: tenantScript('create-user', createUser, { ...write, ...targets }),
   getUser: tenantScript('get-user', getUser),
-  listUsers: tenantScript('list-users', listUsers),
-  updateUser: tenantScript('update-user', updateUser, write),
-  deleteUser: tenantScript('delete-user', deleteUser, write),
+  listUsers: tenantScript('list-users', listUsers, paging),
+  updateUser: tenantScript('update-user', updateUser, { ...write, ...targets }),
+  deleteUser: tenantScript('delete-user', deleteUser, { ...write, ...targets }),
   createItem: tenantScript('create-item', createItem, write),
   getItem: tenantScript('get-item', getItem),
   updateItem: tenantScript('update-item', updateItem, write),
   deleteItem: tenantScript('delete-item', deleteItem, write),
   listItems: tenantScript('list-items', listItems),
-  createApiKey: tenantScript('create-api-key', createApiKey, write),
+  createApiKey: tenantScript('create-api-key', createApiKey, { ...write, ...targets }),
   getApiKey: tenantScript('get-api-key', getApiKey),
-  listApiKeys: tenantScript('list-api-keys', listApiKeys),
-  updateApiKey: tenantScript('update-api-key', updateApiKey, write),
-  deleteApiKey: tenantScript('delete-api-key', deleteApiKey, write),
-  rotateApiKey: tenantScript('rotate-api-key', rotateApiKey, write),
+  listApiKeys: tenantScript('list-api-keys', listApiKeys, paging),
+  updateApiKey: tenantScript('update-api-key', updateApiKey, { ...write, ...targets }),
+  deleteApiKey: tenantScript('delete-api-key', deleteApiKey, { ...write, ...targets }),
+  rotateApiKey: tenantScript('rotate-api-key', rotateApiKey, { ...write, ...targets }),
   verifyApiKey: tenantScript('verify-api-key', verifyApiKey),
   readAudit: tenantScript('read-audit', readAudit),
 } as const;

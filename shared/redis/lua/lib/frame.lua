@@ -1,8 +1,9 @@
 -- lib/frame.lua: what the frame's values mean while a script runs (the frame itself, its KEYS and
 -- ARGV by name, is declared just above from shared/redis/script-frame.ts). shared/redis/scripts.ts
--- puts the prelude (the frame, the scope vocabulary, then lib/frame, lib/audit, lib/scopes,
--- lib/targets, lib/paging, lib/calendar, lib/api-keys, lib/guard, in that order) before every tenant
--- script; the script's own body becomes `main()`, and the script returns `finish(main())`.
+-- puts the prelude (the frame, then lib/frame, lib/audit, lib/scopes, lib/calendar, lib/api-keys,
+-- lib/guard, in that order) before every tenant script, then the optional parts a script uses
+-- (lib/paging; lib/targets with the scope vocabulary); the script's own body becomes `main()`, and
+-- the script returns `finish(main())`.
 -- Replies: a table whose first element is 'ok' or an error code from shared/errors/codes.ts.
 
 local NOW_MS = tonumber(NOW)
