@@ -7,6 +7,7 @@ import type { Config } from './config/config.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import type { LokiClient } from './loki/loki-client.js';
 import { AppError } from './errors/app-error.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createRedisClient, type RedisClient } from './redis/client.js';
 
 /** What every handler and core function is given: built once per process, in one place. */
@@ -21,6 +22,8 @@ export interface Services {
   keyTenants: Map<string, string>;
   /** Where shipped audit events are stored: Loki when LOKI_URL is set, else JSON-lines files. */
   auditSink: AuditSink;
+  /** What this process records for Prometheus (SPEC §12): its own registries, never a global one. */
+  metrics: Metrics;
 }
 
 export interface ServiceOverrides {
@@ -28,6 +31,7 @@ export interface ServiceOverrides {
   redis?: RedisClient;
   clock?: Clock;
   auditSink?: AuditSink;
+  metrics?: Metrics;
   /**
    * Builds the Loki client (`createLokiClient`). Passed by the entry points that ship or read the trail
    * (audit, audit-offload, the gateway, the admin CLI), so the other functions' bundles stay without axios.
@@ -40,11 +44,15 @@ export type LokiClientFactory = (config: NonNullable<Config['loki']>) => LokiCli
 /** The composition root: config in, every client out. */
 export function createServices(name: string, config: Config, overrides: ServiceOverrides = {}): Services {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, name });
+  const redis = overrides.redis ?? createRedisClient(config.redis, logger);
+  const metrics = overrides.metrics ?? createMetrics({ name, tenantLabels: config.metrics.tenantLabels });
+  metrics.redis.watch(redis);
   return {
     name,
     config,
     logger,
-    redis: overrides.redis ?? createRedisClient(config.redis, logger),
+    redis,
+    metrics,
     clock: overrides.clock ?? systemClock,
     keyring: createKeyring(config.jwt),
     keyTenants: new Map(),

@@ -21,6 +21,7 @@ export async function verifyApiKey(services: Services, call: Call, input: { key:
     args: [keyHash, input.scope ?? ''],
     details: input.scope ? { scope: input.scope } : undefined,
   });
+  services.metrics.apiKeys.verified(String(code), call.caller.tenantId);
   const found = keyId ? decodeApiKey(flat) : null;
   return {
     valid: code === 'VALID',

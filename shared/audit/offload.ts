@@ -94,7 +94,9 @@ export async function offloadAudit(services: Services, options: { runId?: string
     tenants[tenantId] = await offloadTenantInRun(services, tenantId, run);
   });
 
-  const report: OffloadReport = { run_id: run.runId, sink: services.auditSink.kind, duration_ms: Math.round(performance.now() - startedAt), ...emptyTenantReport(), tenants };
+  const seconds = (performance.now() - startedAt) / 1000;
+  services.metrics.audit.runFinished(seconds, services.clock.now());
+  const report: OffloadReport = { run_id: run.runId, sink: services.auditSink.kind, duration_ms: Math.round(seconds * 1000), ...emptyTenantReport(), tenants };
   for (const tenant of Object.values(tenants)) for (const counter of counters) report[counter] += tenant[counter];
   logReport(services, report);
   return report;
@@ -127,6 +129,7 @@ async function offloadTenantInRun(services: Services, tenantId: string, run: Run
   } else {
     try {
       report.expired = await reapExpiredItems(redis, tenantId, services.clock.now(), run.runId);
+      services.metrics.audit.expired(report.expired);
       if (run.sinkDown) report.stopped = 'sink_unavailable';
       else {
         const pacer = createPacer(settings.tenantBytesPerSecond, Math.ceil((settings.tenantBytesPerSecond * 4) / 3), (ms) => sleep(ms));
@@ -206,6 +209,7 @@ async function sendBatch(work: TenantWork, batch: AuditEntry[]): Promise<Outcome
   if (result.kind === 'stored') {
     await acknowledge(services.redis, keys, batch.map((entry) => entry.id));
     report.shipped += batch.length;
+    services.metrics.audit.shipped(batch.length);
     return 'ok';
   }
   if (result.kind !== 'rejected') return result.kind;
@@ -213,6 +217,7 @@ async function sendBatch(work: TenantWork, batch: AuditEntry[]): Promise<Outcome
     const [entry] = batch as [AuditEntry];
     if (await deadLetter(services.redis, keys, entry.id, result.reason, result.status, services.clock.now())) {
       report.dead_lettered += 1;
+      services.metrics.audit.deadLettered();
       services.logger.warn({ tenant_id: tenantId, entry_id: entry.id, action: entry.action, status: result.status, reason: result.reason }, 'audit event refused by the sink; kept in the dead-letter stream');
     }
     return 'ok';
@@ -247,6 +252,7 @@ async function pushWithRetries(work: TenantWork, batch: AuditEntry[]): Promise<P
       return { kind: 'sink_unavailable' };
     }
     report.retried += 1;
+    services.metrics.audit.retried();
     await sleep(wait);
   }
 }

@@ -1,4 +1,5 @@
 import bcrypt from 'bcryptjs';
+import { bcryptQueue } from '../metrics/bcrypt-queue.js';
 import { createBcryptPool } from './bcrypt-pool.js';
 import * as z from 'zod';
 
@@ -16,11 +17,21 @@ const pool = createBcryptPool(new URL('./bcrypt-worker.mjs', import.meta.url));
 
 /** A bcrypt hash, computed off the event loop (worker threads) when the worker file is there. */
 export function hashPassword(password: string, cost: number): Promise<string> {
-  return pool ? pool.hash(password, cost) : bcrypt.hash(password, cost);
+  return counted(pool ? pool.hash(password, cost) : bcrypt.hash(password, cost));
 }
 
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return pool ? pool.compare(password, hash) : bcrypt.compare(password, hash);
+  return counted(pool ? pool.compare(password, hash) : bcrypt.compare(password, hash));
+}
+
+/** Counts the job while it waits or runs: keyward_bcrypt_queue_depth. */
+async function counted<T>(job: Promise<T>): Promise<T> {
+  bcryptQueue.depth += 1;
+  try {
+    return await job;
+  } finally {
+    bcryptQueue.depth -= 1;
+  }
 }
 
 const dummyHashes = new Map<number, Promise<string>>();

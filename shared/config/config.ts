@@ -76,6 +76,13 @@ const EnvSchema = z.object({
   LOKI_BEARER_TOKEN: z.string().optional(),
   LOKI_TIMEOUT_MS: int(10, 600_000).default(10_000),
 
+  /** Where a function serves GET /metrics, apart from its requests (SPEC §12); 0: not at all. */
+  METRICS_PORT: int(0, 65535).default(9464),
+  /** The interface of the metrics port; HOST's unless given (OpenFaaS: loopback requests, metrics for Prometheus). */
+  METRICS_HOST: z.string().min(1).optional(),
+  /** A tenant label on verifications, refusals and the largest backlogs: series (and tenant ids) per tenant. */
+  METRICS_TENANT_LABELS: flag.default(false),
+
   TRUSTED_PROXY_HOPS: int(0, 10).default(0),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
 });
@@ -228,6 +235,7 @@ function toConfig(values: EnvValues, derived: { production: boolean; dataDir: st
         }
       : null,
     http: { trustedProxyHops: values.TRUSTED_PROXY_HOPS, shutdownGraceMs: values.SHUTDOWN_GRACE_MS },
+    metrics: { port: values.METRICS_PORT, host: values.METRICS_HOST ?? values.HOST, tenantLabels: values.METRICS_TENANT_LABELS },
   };
 }
 

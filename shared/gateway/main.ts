@@ -4,6 +4,7 @@ import { operationsByFunction } from '../../functions/operations.js';
 import { triggerOffload } from '../audit/offload-trigger.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { createLokiClient } from '../loki/loki-client.js';
+import { serveMetrics } from '../metrics/function-metrics.js';
 import { buildOpenApiDocument } from '../openapi/document.js';
 import { exitOnSignal } from '../runtime/serve-function.js';
 import { createHttpServer } from '../runtime/server.js';
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   const redis = await findRedis(process.env, dataDir, { start: true });
   const config = loadConfig({ env: { ...process.env, ...redis.env } });
   const services = createServices('gateway', config, { lokiClient: createLokiClient });
+  // Every function's series, served combined at GET /metrics on PORT (the gateway has no METRICS_PORT).
+  serveMetrics(services);
   const operations = Object.values(operationsByFunction).flat();
   const openApi = buildOpenApiDocument(operations, { version: process.env.npm_package_version ?? '0.0.0' });
   const http = createHttpServer(createGatewayHandler(operationsByFunction, openApi), services);

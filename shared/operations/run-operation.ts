@@ -40,6 +40,7 @@ export async function runOperation(services: Services, script: LuaScript, call: 
   const [status, ...rest] = reply as unknown[];
   if (status === 'ok') return rest;
   if (isErrorCode(status)) {
+    if (status === 'rate_limited' || status === 'usage_exceeded') services.metrics.apiKeys.refused(status, call.caller.tenantId);
     const error = new AppError(status, undefined, { headers: status === 'rate_limited' ? rateLimitHeaders(rest, now) : {} });
     error.audited = true;
     throw error;

@@ -6,7 +6,12 @@ import type { Logger } from '../logging/logger.js';
 export type RedisClient = Redis | Cluster;
 
 interface ReplicaWatch {
+  /** Replicas a write waits for now (0 when waiting is off). */
   count(): number;
+  /** Replicas in sync with the master, as last seen (keyward_redis_replicas). */
+  inSync(): number;
+  /** False when REDIS_WAIT_REPLICAS is 0: writes never wait, the count is only reported. */
+  waits: boolean;
   /** Settles once the first count after connecting is known. */
   first: Promise<void>;
   known: boolean;
@@ -79,7 +84,7 @@ export function createRedisClient(settings: RedisSettings, logger: Logger): Redi
  */
 export async function replicasToWait(client: RedisClient, boundMs: number): Promise<number> {
   const watch = replicaWatch.get(client);
-  if (!watch) return 0;
+  if (!watch?.waits) return 0;
   if (!watch.known) await Promise.race([watch.first, new Promise((resolve) => setTimeout(resolve, boundMs).unref())]);
   return watch.count();
 }
@@ -87,7 +92,8 @@ export async function replicasToWait(client: RedisClient, boundMs: number): Prom
 /** Resolves once the client is connected and knows its replicas (or rejects after `timeoutMs`). */
 export async function redisReady(client: RedisClient, timeoutMs: number): Promise<void> {
   await connected(client, timeoutMs);
-  await replicaWatch.get(client)?.first;
+  const watch = replicaWatch.get(client);
+  if (watch?.waits) await watch.first;
 }
 
 function connected(client: RedisClient, timeoutMs: number): Promise<void> {
@@ -105,18 +111,34 @@ function connected(client: RedisClient, timeoutMs: number): Promise<void> {
   });
 }
 
+/** Replicas in sync with the master, as the process last saw them (0 before it knows). */
+export function replicasInSync(client: RedisClient): number {
+  return replicaWatch.get(client)?.inSync() ?? 0;
+}
+
+/** Watched even when writes do not wait (REDIS_WAIT_REPLICAS=0), so the metric is still reported; INFO every 10 s is cheap. */
 function watchReplicas(client: RedisClient, settings: RedisSettings, logger: Logger): void {
-  if (settings.waitReplicas === 0) return;
+  const waits = settings.waitReplicas > 0;
   if (client instanceof Cluster) {
     // The slot table lists each slot's master, then its replicas (known even though reads never go to them).
     const hasReplicas = () => client.slots.some((owners) => owners.length > 1);
-    replicaWatch.set(client, { count: () => (hasReplicas() ? settings.waitReplicas : 0), first: Promise.resolve(), known: true });
+    const fewest = () => client.slots.reduce((least, owners) => (owners.length > 0 ? Math.min(least, owners.length - 1) : least), Infinity);
+    replicaWatch.set(client, {
+      count: () => (hasReplicas() ? settings.waitReplicas : 0),
+      inSync: () => {
+        const least = fewest();
+        return Number.isFinite(least) ? least : 0;
+      },
+      waits,
+      first: Promise.resolve(),
+      known: true,
+    });
     return;
   }
   let replicas = 0;
   let markFirst: () => void = () => undefined;
   const first = new Promise<void>((resolve) => (markFirst = resolve));
-  const watch: ReplicaWatch = { count: () => Math.min(replicas, settings.waitReplicas), first, known: false };
+  const watch: ReplicaWatch = { count: () => Math.min(replicas, settings.waitReplicas), inSync: () => replicas, waits, first, known: false };
   const refresh = () => {
     if (client.status !== 'ready') return;
     client.info('replication').then(

@@ -1,12 +1,18 @@
 import { Cluster } from 'ioredis';
 import type { RedisSettings } from '../config/config.js';
 import { AppError } from '../errors/app-error.js';
+import { timed } from '../metrics/redis-metrics.js';
 import { replicasToWait, type RedisClient } from './client.js';
 import { isRedisUnavailable } from './errors.js';
 import type { LuaScript } from './scripts.js';
 
 /** Runs a script by EVALSHA, falling back to EVAL (which caches it) when the server has not seen it. */
-export async function runScript(redis: RedisClient, script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+export function runScript(redis: RedisClient, script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+  return timed(redis, script.name, () => evalScript(redis, script, keys, args));
+}
+
+/** Each round trip is timed by its script's name, failed ones included (SPEC §12 keyward_redis_command_duration_seconds). */
+async function evalScript(redis: RedisClient, script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
   try {
     return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
   } catch (error) {
@@ -32,7 +38,7 @@ export class RedirectedWriteError extends Error {
  * Runs a script and `WAIT replicas timeout` in one pipeline: one round trip, on the connection (and,
  * on Cluster, the node) that ran the write. Throws UnconfirmedWriteError when fewer replicas confirmed.
  */
-export async function runScriptAndWait(
+export function runScriptAndWait(
   redis: RedisClient,
   script: LuaScript,
   keys: string[],
@@ -40,6 +46,16 @@ export async function runScriptAndWait(
   wait: { replicas: number; timeoutMs: number },
 ): Promise<unknown> {
   if (wait.replicas === 0) return runScript(redis, script, keys, args);
+  return timed(redis, script.name, () => evalScriptAndWait(redis, script, keys, args, wait));
+}
+
+async function evalScriptAndWait(
+  redis: RedisClient,
+  script: LuaScript,
+  keys: string[],
+  args: (string | number)[],
+  wait: { replicas: number; timeoutMs: number },
+): Promise<unknown> {
   const send = (first: 'evalsha' | 'eval') =>
     (first === 'evalsha' ? redis.pipeline().evalsha(script.sha, keys.length, ...keys, ...args) : redis.pipeline().eval(script.source, keys.length, ...keys, ...args))
       .wait(wait.replicas, wait.timeoutMs)

@@ -1,3 +1,4 @@
+import type { RouteSpec } from '../routes.js';
 import type { Services } from '../services.js';
 import type { FunctionEvent } from './event.js';
 
@@ -11,6 +12,10 @@ export class FunctionContext {
   readonly requestId: string;
   readonly services: Services;
   result: FunctionResult | undefined;
+  /** The route table's row that serves the request, once routed: its id labels the request's metrics. */
+  route: RouteSpec | undefined;
+  /** False for what is not traffic (health probes, the gateway's /metrics): not counted in the request metrics. */
+  metered = true;
   private statusCode = 200;
   private headerValues: Record<string, string> = {};
 

@@ -7,6 +7,7 @@ export function createFunctionHandler(operations: readonly Operation[]): Functio
   const match = createRouter(operations.map((operation) => ({ method: operation.route.method, path: operation.route.path, operation })));
   return async function handler(event, context) {
     const { route, params } = match(event.method, event.path);
+    context.route = route.operation.route;
     await route.operation.run(event, params, context);
   };
 }

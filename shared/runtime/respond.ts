@@ -33,27 +33,34 @@ const jsonType = 'application/json; charset=utf-8';
 export async function respond(handler: FunctionHandler, services: Services, raw: RawRequest): Promise<RawResponse> {
   const requestId = requestIdFrom(firstValue(raw.headers['x-request-id']));
   const startedAt = performance.now();
+  const context = new FunctionContext(services, requestId);
   let response: RawResponse;
   try {
-    response = await run(handler, services, raw, requestId);
+    response = await run(handler, services, raw, context);
   } catch (error) {
     response = errorResponse(services, error, requestId);
   }
   response.headers['x-request-id'] = requestId;
+  const elapsedMs = performance.now() - startedAt;
+  // By the route's id (or "none"), never the raw path: the series stay bounded (SPEC §12).
+  if (context.metered) services.metrics.requests.record(context.route, raw.method, response.status, elapsedMs / 1000);
   const { logger } = services;
   if (logger.isLevelEnabled('debug')) {
     const path = raw.url.split('?')[0];
-    logger.debug({ request_id: requestId, method: raw.method, path, status: response.status, ms: Math.round(performance.now() - startedAt) }, 'request');
+    logger.debug({ request_id: requestId, method: raw.method, path, status: response.status, ms: Math.round(elapsedMs) }, 'request');
   }
   return response;
 }
 
-async function run(handler: FunctionHandler, services: Services, raw: RawRequest, requestId: string): Promise<RawResponse> {
+async function run(handler: FunctionHandler, services: Services, raw: RawRequest, context: FunctionContext): Promise<RawResponse> {
   const queryStart = raw.url.indexOf('?');
   const path = queryStart === -1 ? raw.url : raw.url.slice(0, queryStart);
   // Before the body is parsed: a probe is answered whatever else it sends.
   const health = healthCheckFor(raw.method, path);
-  if (health) return json(200, await health(services));
+  if (health) {
+    context.metered = false;
+    return json(200, await health(services));
+  }
 
   if (raw.body && raw.body.length > services.config.limits.bodyBytes) throw new AppError('body_too_large');
   const event: FunctionEvent = {
@@ -64,7 +71,6 @@ async function run(handler: FunctionHandler, services: Services, raw: RawRequest
     path,
     remoteAddress: clientAddress(raw, services.config.http.trustedProxyHops),
   };
-  const context = new FunctionContext(services, requestId);
   await handler(event, context);
   const result = context.result;
   if (!result) throw new Error('handler returned without succeed() or fail()');

@@ -1,5 +1,8 @@
 import { ConfigError, loadConfig } from '../config/config.js';
+import { serveMetrics } from '../metrics/function-metrics.js';
+import { createMetricsServer } from '../metrics/metrics-server.js';
 import { redisReady } from '../redis/client.js';
+import type { FunctionName } from '../routes.js';
 import { primingCodeCache } from './code-cache.js';
 import { closeServices, createServices, type ServiceOverrides, type Services } from '../services.js';
 import type { FunctionHandler } from './context.js';
@@ -11,12 +14,14 @@ import { createHttpServer } from './server.js';
  * before it is connected waits in the client's bounded queue), and on SIGTERM: stop taking
  * requests, finish those in flight, close Redis, exit.
  */
-export function serveFunction(name: string, handler: FunctionHandler, overrides: Pick<ServiceOverrides, 'lokiClient'> = {}): void {
+export function serveFunction(name: FunctionName, handler: FunctionHandler, overrides: Pick<ServiceOverrides, 'lokiClient'> = {}): void {
   if (primingCodeCache()) return;
   // Cold-start phases, in ms since the process started (logged once listening, and once Redis is ready).
   const startup = { modules_loaded: Math.round(performance.now()), services_built: 0, listening: 0 };
   const services = startServices(name, overrides);
+  serveMetrics(services, [name]);
   const http = createHttpServer(handler, services);
+  const metrics = createMetricsServer(services);
   startup.services_built = Math.round(performance.now());
   http.listen().then(
     (port) => {
@@ -28,11 +33,19 @@ export function serveFunction(name: string, handler: FunctionHandler, overrides:
       process.exit(1);
     },
   );
+  // Metrics are not worth refusing requests for: a port already taken is logged, and the scrape's `up` shows it.
+  metrics.listen().then(
+    (port) => port !== null && services.logger.info({ port, host: services.config.metrics.host }, `${name} metrics on /metrics`),
+    (error: Error) => services.logger.error({ error: { message: error.message } }, `${name}: cannot serve metrics on ${services.config.metrics.host} port ${services.config.metrics.port}`),
+  );
   redisReady(services.redis, redisReadyLogAfterMs).then(
     () => services.logger.info({ redis_ready_ms: Math.round(performance.now()) }, 'redis ready'),
     (error: Error) => services.logger.warn({ error: { message: error.message } }, 'redis not ready yet'),
   );
-  exitOnSignal(services, () => http.drain());
+  exitOnSignal(services, async () => {
+    await http.drain();
+    await metrics.close();
+  });
 }
 
 /** How long after start a Redis still not ready is worth a warning. */

@@ -21,9 +21,20 @@ export interface LoginInput {
  * The password grant: count the attempt (throttled ones stop here, before bcrypt), look the user up,
  * check the password (against a dummy hash when the user is unknown, so timing does not tell), then
  * tenant and user status, then a token. Outcomes are audited in the user's tenant when the username
- * is known; throttled attempts once per username and window.
+ * is known; throttled attempts once per username and window. Each is counted by outcome (SPEC §12).
  */
 export async function login(services: Services, input: LoginInput): Promise<AccessToken> {
+  try {
+    const token = await attemptLogin(services, input);
+    services.metrics.logins.record('success');
+    return token;
+  } catch (error) {
+    services.metrics.logins.failed(error);
+    throw error;
+  }
+}
+
+async function attemptLogin(services: Services, input: LoginInput): Promise<AccessToken> {
   const { username, address } = input;
   const tenantId = await services.redis.get(globalKeys.username(username));
   const audit = (outcome: 'success' | 'failure', reason = '') =>

@@ -8,6 +8,7 @@ import type { Clock } from '../../shared/clock.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { createGatewayHandler } from '../../shared/gateway/gateway-handler.js';
 import { createLogger } from '../../shared/logging/logger.js';
+import { serveMetrics } from '../../shared/metrics/function-metrics.js';
 import { redisReady } from '../../shared/redis/client.js';
 import { tenantKeys } from '../../shared/redis/keys.js';
 import { buildOpenApiDocument } from '../../shared/openapi/document.js';
@@ -75,6 +76,8 @@ export async function createTestApp(options: { env?: Record<string, string>; clo
   const logLines: string[] = [];
   const logger = createLogger({ level: config.logLevel, name: 'test', destination: { write: (line: string) => void logLines.push(line) } });
   const services = createServices('test', config, { logger, ...(options.clock ? { clock: options.clock } : {}) });
+  // As the local gateway does: every function's series registered before the first request.
+  serveMetrics(services);
   // As a function does at cold start (tests that point at a Redis that is down go on without it).
   await redisReady(services.redis, 5000).catch(() => undefined);
   const operations = Object.values(operationsByFunction).flat();
