@@ -7,7 +7,7 @@ import { auditActions } from '../shared/audit/actions.js';
 import { loadConfig } from '../shared/config/config.js';
 import { defaultSecretsDir, secretSettings } from '../shared/config/secrets.js';
 import { clusterLocalHost, defaultImages, defaultPublicGateway, grafanaTenants, imageRepository, listenHost, lokiUrl, namespace, objectNames, openfaasFunctionNamespace, redisTopology, sentinelAddresses } from '../shared/deploy/cluster.js';
-import { deployments, optionalSecrets } from '../shared/deploy/functions.js';
+import { deployments, metricsPort, metricsPortAnnotation, optionalSecrets } from '../shared/deploy/functions.js';
 import { functionNames, routes } from '../shared/routes.js';
 import { isTenantId } from '../shared/tenancy/tenant-id.js';
 import { knativeProblems } from './support/knative-rules.js';
@@ -119,6 +119,14 @@ describe('knative/: the strict check catches what the validators let through (br
     expectCaught(broken, 'spec.template.spec.containerz', /unknown field/);
   });
 
+  it('a second container port (a named `metrics` one) in a Knative Service: the models accept it, Knative refuses it', () => {
+    const broken = copy(knativeService('data'));
+    dig(broken, 'spec', 'template', 'spec', 'containers', 0).ports.push({ name: 'metrics', containerPort: metricsPort });
+    expect(modelError(broken)).toBeNull();
+    expectCaught(broken, 'spec.template.spec.containers', /2 container ports: Knative allows one/);
+    expectCaught(broken, 'spec.template.spec.containers', /port name metrics: Knative allows http1, h2c or none/);
+  });
+
   it('a misspelt `imagee` in a Knative container and in the Redis StatefulSet\'s container', () => {
     const service = copy(knativeService('api-keys'));
     dig(service, 'spec', 'template', 'spec', 'containers', 0).imagee = 'x';
@@ -212,6 +220,8 @@ describe('knative/: one Service per function', () => {
         'autoscaling.knative.dev/min-scale': String(scaling.minScale),
         'autoscaling.knative.dev/max-scale': String(scaling.maxScale),
         'autoscaling.knative.dev/scale-to-zero-pod-retention-period': scaling.scaleToZeroRetention,
+        // Not scaling: the port of keyward's metrics, read by the scrape job from the pods (SPEC §12).
+        [metricsPortAnnotation]: String(metricsPort),
       });
       expect(dig(service, 'spec', 'template', 'spec', 'containerConcurrency')).toBe(scaling.containerConcurrency);
       expect(annotations['autoscaling.knative.dev/min-scale']).toBe(name === 'token' ? '1' : '0');

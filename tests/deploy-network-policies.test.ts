@@ -4,7 +4,7 @@ import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { defaultPublicGateway, namespace, openfaasFunctionNamespace, platformNamespaces, prometheusPods, redisTopology } from '../shared/deploy/cluster.js';
-import { upstreamPort, watchdogPorts } from '../shared/deploy/functions.js';
+import { metricsPort, metricsPortAnnotation, upstreamPort, watchdogPorts } from '../shared/deploy/functions.js';
 import { queueProxyPorts } from '../shared/deploy/network-policies.js';
 import { functionNames, type FunctionName } from '../shared/routes.js';
 import { copy, dig, loadManifests, parseDocuments, repoRoot } from './support/manifests.js';
@@ -28,6 +28,12 @@ function containerPorts(podSpec: unknown): Record<string, number> {
   return ports;
 }
 
+/** The port keyward's metrics are served on, as the pod annotation declares it (what the scrape jobs read). */
+function annotatedMetricsPort(annotations: Record<string, string> | undefined): Record<string, number> {
+  const port = annotations?.[metricsPortAnnotation];
+  return port === undefined ? {} : { 'keyward-metrics': Number(port) };
+}
+
 /** A Knative function's pod: its revision template's labels plus those Knative adds, queue-proxy's ports beside the function's. */
 function knativePod(name: FunctionName): PodView {
   const service = objects.find((object) => object.apiVersion === 'serving.knative.dev/v1' && object.kind === 'Service' && dig(object, 'metadata', 'name') === name);
@@ -36,7 +42,13 @@ function knativePod(name: FunctionName): PodView {
   return {
     namespace: dig(service, 'metadata', 'namespace'),
     labels: { ...dig(template, 'metadata', 'labels'), 'serving.knative.dev/service': name, 'serving.knative.dev/configuration': name, 'serving.knative.dev/revision': revision, app: revision },
-    ports: { ...containerPorts(dig(template, 'spec')), 'queue-port': queueProxyPorts.http1, 'http-autometric': queueProxyPorts.autoscalerMetrics, 'http-usermetric': queueProxyPorts.userMetrics },
+    ports: {
+      ...containerPorts(dig(template, 'spec')),
+      ...annotatedMetricsPort(dig(template, 'metadata', 'annotations')),
+      'queue-port': queueProxyPorts.http1,
+      'http-autometric': queueProxyPorts.autoscalerMetrics,
+      'http-usermetric': queueProxyPorts.userMetrics,
+    },
   };
 }
 
@@ -51,12 +63,14 @@ const workloadPods: Record<string, PodView> = Object.fromEntries(
 );
 
 /** An OpenFaaS function's pod: faas-netes labels it faas_function=<name> plus the stack's labels. */
-const stack = parseDocuments(substituteEnvironment(readFileSync(join(repoRoot, 'stack.yml'), 'utf8'), {}), 'stack.yml')[0] as { functions: Record<string, { labels: Record<string, string> }> };
+const stack = parseDocuments(substituteEnvironment(readFileSync(join(repoRoot, 'stack.yml'), 'utf8'), {}), 'stack.yml')[0] as {
+  functions: Record<string, { labels: Record<string, string>; annotations?: Record<string, string> }>;
+};
 function openfaasPod(name: FunctionName): PodView {
   return {
     namespace: openfaasFunctionNamespace,
     labels: { ...stack.functions[name]?.labels, faas_function: name },
-    ports: { http: watchdogPorts.http, metrics: watchdogPorts.metrics, upstream: upstreamPort },
+    ports: { http: watchdogPorts.http, metrics: watchdogPorts.metrics, upstream: upstreamPort, ...annotatedMetricsPort(stack.functions[name]?.annotations) },
   };
 }
 
@@ -117,12 +131,14 @@ const intended = {
   knativeFunction: {
     'knative-ingress': [queueProxyPorts.http1, queueProxyPorts.h2c, queueProxyPorts.https],
     'knative-serving': [queueProxyPorts.http1, queueProxyPorts.h2c, queueProxyPorts.https, queueProxyPorts.autoscalerMetrics],
-    prometheus: [queueProxyPorts.userMetrics],
+    // keyward's own metrics: Prometheus alone, never the ingress (SPEC §12: scrapes are not traffic).
+    prometheus: [queueProxyPorts.userMetrics, metricsPort],
   },
   openfaasFunction: {
+    // Not the metrics port: the gateway could otherwise serve /function/<name>/metrics.
     openfaas: [watchdogPorts.http, watchdogPorts.metrics],
     'openfaas-cron-connector': [watchdogPorts.http, watchdogPorts.metrics],
-    prometheus: [watchdogPorts.metrics],
+    prometheus: [watchdogPorts.metrics, metricsPort],
   },
   redis: {
     redis: [redisPort],
@@ -146,6 +162,12 @@ describe('NetworkPolicies: who reaches each of keyward\'s pods, and where', () =
   it('the ports are Knative\'s and of-watchdog\'s (knative/serving pkg/networking/constants.go; template/keyward-node20)', () => {
     expect(queueProxyPorts).toEqual({ http1: 8012, h2c: 8013, https: 8112, autoscalerMetrics: 9090, userMetrics: 9091 });
     expect(watchdogPorts).toEqual({ http: 8080, metrics: 8081 });
+    // keyward's metrics port, declared on every function's pods on both platforms, is none of theirs.
+    for (const name of functionNames) {
+      expect(knativePod(name).ports?.['keyward-metrics'], name).toBe(metricsPort);
+      expect(openfaasPod(name).ports?.['keyward-metrics'], name).toBe(metricsPort);
+    }
+    expect([...Object.values(queueProxyPorts), ...Object.values(watchdogPorts), upstreamPort]).not.toContain(metricsPort);
     expect([redisPort, sentinelPort, lokiPort]).toEqual([redisTopology.port, redisTopology.sentinelPort, 3100]);
   });
 
@@ -228,12 +250,24 @@ describe('NetworkPolicies: no pod left open, none selected twice', () => {
     const jobs = parseYaml(dig(configMap, 'data', 'prometheus.yml')).scrape_configs as { job_name: string; relabel_configs: { source_labels?: string[]; regex?: string; replacement?: string; action?: string; target_label?: string }[] }[];
     const keptPortName = (job: (typeof jobs)[number]) => job.relabel_configs.find((relabel) => relabel.action === 'keep' && relabel.source_labels?.[0] === '__meta_kubernetes_pod_container_port_name')?.regex;
     const prometheus = sources.prometheus ?? pod('', {});
+    const targetsOf: Record<string, PodView[]> = {
+      'keyward-knative-functions': functionNames.map(knativePod),
+      'keyward-openfaas-functions': functionNames.map(openfaasPod),
+      'keyward-knative-metrics': functionNames.map(knativePod),
+      'keyward-openfaas-metrics': functionNames.map(openfaasPod),
+      'keyward-loki': [workload('loki')],
+    };
+    expect(jobs.map((job) => job.job_name).sort()).toEqual(Object.keys(targetsOf).sort());
     for (const job of jobs) {
-      const rewrite = job.relabel_configs.find((relabel) => relabel.target_label === '__address__')?.replacement;
-      const targets = job.job_name === 'keyward-knative-functions' ? functionNames.map(knativePod) : job.job_name === 'keyward-openfaas-functions' ? functionNames.map(openfaasPod) : [workload('loki')];
-      expect(job.job_name).toMatch(/^keyward-(knative-functions|openfaas-functions|loki)$/);
-      for (const target of targets) {
-        const port = rewrite ? Number(/:(\d+)$/.exec(rewrite)?.[1]) : (target.ports?.[keptPortName(job) ?? ''] ?? NaN);
+      const rewrite = job.relabel_configs.find((relabel) => relabel.target_label === '__address__');
+      // A rewrite to a fixed port (of-watchdog's), or to the port the pod's annotation declares (keyward's own).
+      const fromAnnotation = rewrite?.source_labels?.some((label) => label.startsWith('__meta_kubernetes_pod_annotation_')) === true;
+      for (const target of targetsOf[job.job_name] ?? []) {
+        const port = fromAnnotation
+          ? (target.ports?.['keyward-metrics'] ?? NaN)
+          : rewrite?.replacement
+            ? Number(/:(\d+)$/.exec(rewrite.replacement)?.[1])
+            : (target.ports?.[keptPortName(job) ?? ''] ?? NaN);
         expect(admits(policies, prometheus, target, port), `${job.job_name} → ${port}`).toBe(true);
       }
     }

@@ -4,7 +4,7 @@ import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { secretSettings } from '../shared/config/secrets.js';
 import { defaultImages, imageRepository, listenHost } from '../shared/deploy/cluster.js';
-import { communityEditionMaxReplicas, deployments, kubernetesTerminationGraceS, templateName } from '../shared/deploy/functions.js';
+import { communityEditionMaxReplicas, deployments, kubernetesTerminationGraceS, metricsPort, metricsPortAnnotation, templateName } from '../shared/deploy/functions.js';
 import { communityScalingLabels, proOnlyScalingLabels, renderStack } from '../shared/deploy/stack.js';
 import { functionNames } from '../shared/routes.js';
 import { copy, parseDocuments, repoRoot } from './support/manifests.js';
@@ -139,9 +139,10 @@ describe('stack.yml: scaling and schedule', () => {
     }
   });
 
-  it('audit-offload runs on the cron-connector every minute; no other function has a topic', () => {
-    expect(stack.functions['audit-offload']?.annotations).toEqual({ topic: 'cron-function', schedule: '*/1 * * * *' });
-    for (const name of functionNames.filter((n) => n !== 'audit-offload')) expect(stack.functions[name]?.annotations).toBeUndefined();
+  it('audit-offload runs on the cron-connector every minute; no other function has a topic; every one declares its metrics port', () => {
+    const metrics = { [metricsPortAnnotation]: String(metricsPort) };
+    expect(stack.functions['audit-offload']?.annotations).toEqual({ ...metrics, topic: 'cron-function', schedule: '*/1 * * * *' });
+    for (const name of functionNames.filter((n) => n !== 'audit-offload')) expect(stack.functions[name]?.annotations).toEqual(metrics);
   });
 
   it("of-watchdog's timeouts are consistent, and the function drains inside the termination grace", () => {

@@ -1,4 +1,5 @@
 import type { FunctionName } from '../routes.js';
+import { metricsPort } from './functions.js';
 
 /** Cluster-wide deployment settings: namespace, images, Redis and Sentinel, Loki, the public gateway. */
 
@@ -72,6 +73,9 @@ export function commonEnvironment(platform: 'openfaas' | 'knative'): Record<stri
     REDIS_MASTER_NAME: redisTopology.masterName,
     LOKI_URL: lokiUrl,
     TRUSTED_PROXY_HOPS: String(trustedProxyHops[platform]),
+    // Prometheus scrapes the pod's address, so every interface even where requests stay on loopback (OpenFaaS).
+    METRICS_PORT: String(metricsPort),
+    METRICS_HOST: '0.0.0.0',
   };
 }
 
@@ -126,6 +130,9 @@ export const platformNamespaces = {
  * pods carry (the Prometheus Operator and the prometheus Helm chart both set this one).
  */
 export const prometheusPods = { namespace, labels: { 'app.kubernetes.io/name': 'prometheus' } } as const;
+
+/** That Prometheus's query API, for Grafana's Prometheus datasource (its Service `prometheus` on 9090). */
+export const prometheusUrl = `http://prometheus.${namespace}.svc.cluster.local:9090`;
 
 /** The cluster-local host Knative gives a Service: what the HTTPRoute rewrites the Host header to. */
 export function clusterLocalHost(name: FunctionName): string {

@@ -75,6 +75,17 @@ export const upstreamPort = 3000;
 /** of-watchdog's own ports on OpenFaaS: requests (proxied to upstreamPort), and its Prometheus metrics. */
 export const watchdogPorts = { http: 8080, metrics: 8081 } as const;
 
+/** keyward's own metrics (METRICS_PORT), on both platforms: beside the request port, never through the platform's proxy. */
+export const metricsPort = 9464;
+
+/**
+ * The pod annotation that declares metricsPort, which the scrape jobs in knative/infra/prometheus.yaml
+ * read. Not a named container port: Knative refuses a second container port (one port per pod,
+ * the one queue-proxy forwards to), and faas-netes writes the pod's ports itself; both copy the
+ * annotation onto the pods (the revision template's on Knative, stack.yml's on OpenFaaS).
+ */
+export const metricsPortAnnotation = 'keyward.dev/metrics-port';
+
 /** The OpenFaaS template under template/ that every function is built with. */
 export const templateName = 'keyward-node20';
 

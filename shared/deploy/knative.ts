@@ -14,7 +14,7 @@ import {
   type ImageSettings,
   type PublicGatewaySettings,
 } from './cluster.js';
-import { deployments, optionalSecrets, publicPrefixes } from './functions.js';
+import { deployments, metricsPort, metricsPortAnnotation, optionalSecrets, publicPrefixes } from './functions.js';
 import { yamlFile, type GeneratedFile } from './yaml-text.js';
 
 export const partOf = { 'app.kubernetes.io/part-of': 'keyward' } as const;
@@ -50,6 +50,8 @@ export function functionService(name: FunctionName, images: ImageSettings): ISer
             'autoscaling.knative.dev/min-scale': String(scaling.minScale),
             'autoscaling.knative.dev/max-scale': String(scaling.maxScale),
             'autoscaling.knative.dev/scale-to-zero-pod-retention-period': scaling.scaleToZeroRetention,
+            // Knative copies the revision template's annotations onto the pods, where the scrape job reads it.
+            [metricsPortAnnotation]: String(metricsPort),
           },
         },
         spec: {

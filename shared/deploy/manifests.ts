@@ -34,9 +34,18 @@ export function infraFiles(): GeneratedFile[] {
     { path: 'knative/infra/loki.yaml', text: yamlFile(lokiObjects(), ['Loki, multi-tenant (auth_enabled: true; tenant = X-Scope-OrgID), with retention.']) },
     {
       path: 'knative/infra/grafana.yaml',
-      text: yamlFile(grafanaObjects(), ['Grafana with a Loki datasource per tenant and the audit dashboard, all provisioned.', 'Adding a tenant: docs/deploy.md.']),
+      text: yamlFile(grafanaObjects(), [
+        'Grafana with a Loki datasource per tenant and the audit dashboard, the Prometheus datasource and the',
+        '"keyward service" dashboard, all provisioned. Adding a tenant: docs/deploy.md.',
+      ]),
     },
-    { path: 'knative/infra/prometheus.yaml', text: yamlFile(prometheusObjects(), ['Scrape jobs for the functions and Loki, for the cluster\'s Prometheus.']) },
+    {
+      path: 'knative/infra/prometheus.yaml',
+      text: yamlFile(prometheusObjects(), [
+        'Scrape jobs for the functions (the platform\'s metrics and keyward\'s own, SPEC §12) and Loki, and the',
+        'alert rules (keyward-alerts.yaml), for the cluster\'s Prometheus.',
+      ]),
+    },
     {
       path: 'knative/infra/network-policies.yaml',
       text: yamlFile(infraPolicies(), [

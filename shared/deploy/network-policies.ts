@@ -1,7 +1,7 @@
 import type { INetworkPolicy, INetworkPolicyIngressRule, INetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1';
 import { functionNames, type FunctionName } from '../routes.js';
 import { namespace, openfaasFunctionNamespace, platformNamespaces, prometheusPods, redisTopology, type PublicGatewaySettings } from './cluster.js';
-import { functionsUsing, watchdogPorts } from './functions.js';
+import { functionsUsing, metricsPort, watchdogPorts } from './functions.js';
 import { lokiConfig } from './infra/loki.js';
 import { functionPodLabels, partOf } from './knative.js';
 
@@ -69,27 +69,30 @@ function policy(name: string, policyNamespace: string, pods: LabelSelector, ingr
 
 /**
  * Knative: the function pods take requests from the Knative ingress and Knative Serving (the
- * activator; the autoscaler also scrapes queue-proxy), and Prometheus' scrape, all on queue-proxy's
- * ports only. The PingSource and the public Gateway reach a function through the ingress, not directly.
+ * activator; the autoscaler also scrapes queue-proxy), on queue-proxy's ports only, and Prometheus'
+ * scrapes: queue-proxy's metrics and keyward's own on the metrics port, which no one else reaches.
+ * The PingSource and the public Gateway reach a function through the ingress, not directly.
  */
 export function knativeFunctionsPolicy(gateway: PublicGatewaySettings): INetworkPolicy {
   const { http1, h2c, https, autoscalerMetrics, userMetrics } = queueProxyPorts;
   return policy('keyward-functions', namespace, knativeFunctionPods(functionNames), [
     { from: [inNamespace(gateway.knativeIngressNamespace)], ports: tcp(http1, h2c, https) },
     { from: [inNamespace(platformNamespaces.knativeServing)], ports: tcp(http1, h2c, https, autoscalerMetrics) },
-    { from: [prometheus], ports: tcp(userMetrics) },
+    { from: [prometheus], ports: tcp(userMetrics, metricsPort) },
   ]);
 }
 
 /**
  * OpenFaaS: keyward's function pods in openfaas-fn take requests from OpenFaaS' own namespace (the
  * gateway, the queue-worker; its Prometheus reads the watchdog's metrics) and keyward's Prometheus'
- * scrape. Other functions in openfaas-fn are not selected, so not affected.
+ * scrapes (the watchdog's metrics, and keyward's own on the metrics port, which OpenFaaS does not
+ * reach: the gateway cannot serve /function/<name>/metrics from it). Other functions in openfaas-fn
+ * are not selected, so not affected.
  */
 export function openfaasFunctionsPolicy(): INetworkPolicy {
   return policy('keyward-functions', openfaasFunctionNamespace, openfaasFunctionPods(functionNames), [
     { from: [inNamespace(platformNamespaces.openfaas)], ports: tcp(watchdogPorts.http, watchdogPorts.metrics) },
-    { from: [prometheus], ports: tcp(watchdogPorts.metrics) },
+    { from: [prometheus], ports: tcp(watchdogPorts.metrics, metricsPort) },
   ]);
 }
 

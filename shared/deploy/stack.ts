@@ -1,7 +1,7 @@
 import { Document, isMap, isScalar } from 'yaml';
 import { functionNames, type FunctionName } from '../routes.js';
 import { commonEnvironment, defaultImages, imageRepository, type ImageSettings } from './cluster.js';
-import { communityEditionMaxReplicas, deployments, templateName, type FunctionDeployment } from './functions.js';
+import { communityEditionMaxReplicas, deployments, metricsPort, metricsPortAnnotation, templateName, type FunctionDeployment } from './functions.js';
 import { generatedNotice, yamlOptions } from './yaml-text.js';
 
 /** Community Edition honours only min and max; faas-netes CE refuses a deploy carrying the others. */
@@ -65,7 +65,8 @@ function stackFunction(name: FunctionName, edition: OpenFaasEdition, images: Ima
     environment: openfaasEnvironment(deployment),
     secrets: [...deployment.secrets],
     labels: scalingLabels(deployment, edition),
-    ...(deployment.schedule ? { annotations: { topic: cronTopic, schedule: deployment.schedule } } : {}),
+    // faas-netes puts a function's annotations on its pods, where the scrape job reads the metrics port.
+    annotations: { [metricsPortAnnotation]: String(metricsPort), ...(deployment.schedule ? { topic: cronTopic, schedule: deployment.schedule } : {}) },
     requests: { cpu: deployment.resources.cpuRequest, memory: deployment.resources.memoryRequest },
     limits: { memory: deployment.resources.memoryLimit },
     // faas-netes then mounts a writable /tmp (the watchdog's lock file and KEYWARD_DATA_DIR).

@@ -64,18 +64,22 @@ export function createRedisMetrics(registry: Registry): RedisMetrics {
  * Runs one Redis round trip of `operation` on `client`, timing it and counting its failure by kind
  * when the client is watched (every client createServices makes). Costs a map lookup and two clock reads.
  */
-export async function timed<T>(client: RedisClient, operation: string, run: () => Promise<T>): Promise<T> {
+export function timed<T>(client: RedisClient, operation: string, run: () => Promise<T>): Promise<T> {
   const metrics = byClient.get(client);
   if (!metrics) return run();
   const started = performance.now();
-  try {
-    return await run();
-  } catch (error) {
-    metrics.failed(error);
-    throw error;
-  } finally {
-    metrics.observe(operation, (performance.now() - started) / 1000);
-  }
+  // One `then` rather than an async wrapper: one promise fewer per round trip.
+  return run().then(
+    (value) => {
+      metrics.observe(operation, (performance.now() - started) / 1000);
+      return value;
+    },
+    (error: unknown) => {
+      metrics.failed(error);
+      metrics.observe(operation, (performance.now() - started) / 1000);
+      throw error;
+    },
+  );
 }
 
 /** Counts a failure of a command `timed` does not cover (the offload's and the backlog's reads). */

@@ -109,6 +109,13 @@ export function knativeProblems(manifest: unknown): FieldProblem[] {
         problems.push({ path: `${revisionMetadataPath}.annotations`, problem: `missing ${autoscalingPrefix}${required}` });
       }
     }
+    // knative/serving's validateContainerPorts: one port across the pod's containers, named http1, h2c or not at all.
+    const containers = (at(object, ['spec', 'template', 'spec'])?.containers ?? []) as { ports?: { name?: string }[] }[];
+    const ports = containers.flatMap((container) => container.ports ?? []);
+    if (ports.length > 1) problems.push({ path: 'spec.template.spec.containers', problem: `${ports.length} container ports: Knative allows one (the port queue-proxy forwards to)` });
+    for (const port of ports) {
+      if (port.name !== undefined && !['http1', 'h2c'].includes(port.name)) problems.push({ path: 'spec.template.spec.containers', problem: `port name ${port.name}: Knative allows http1, h2c or none` });
+    }
     const min = Number(annotations[`${autoscalingPrefix}min-scale`]);
     const max = Number(annotations[`${autoscalingPrefix}max-scale`]);
     if (min > max) problems.push({ path: `${revisionMetadataPath}.annotations`, problem: `min-scale ${min} above max-scale ${max}` });

@@ -1,9 +1,10 @@
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IConfigMap, IService } from 'kubernetes-models/v1';
 import { stringify } from 'yaml';
-import { grafanaTenants, lokiUrl, namespace, objectNames } from '../cluster.js';
+import { grafanaTenants, lokiUrl, namespace, objectNames, prometheusUrl } from '../cluster.js';
 import { partOf } from '../knative.js';
 import { auditDashboard, tenantDatasourcePrefix } from './dashboard.js';
+import { prometheusDatasourceUid, serviceDashboard } from './service-dashboard.js';
 
 /** Grafana 11; the image runs as uid 472. */
 export const grafanaImage = 'grafana/grafana:11.5.2';
@@ -28,6 +29,14 @@ export function lokiDatasources(tenants: readonly string[]): Record<string, unkn
       jsonData: { httpHeaderName1: 'X-Scope-OrgID', maxLines: 1000 },
       secureJsonData: { httpHeaderValue1: tenant },
     })),
+  };
+}
+
+/** The Prometheus of knative/infra/prometheus.yaml, for the "keyward service" dashboard. */
+export function prometheusDatasources(): Record<string, unknown> {
+  return {
+    apiVersion: 1,
+    datasources: [{ name: 'Prometheus', uid: prometheusDatasourceUid, type: 'prometheus', access: 'proxy', url: prometheusUrl, isDefault: false, editable: false }],
   };
 }
 
@@ -105,9 +114,15 @@ export function grafanaObjects(): object[] {
     spec: { selector: { 'app.kubernetes.io/name': 'grafana' }, ports: [{ name: 'http', port: 3000, targetPort: 'http' }] },
   };
   return [
-    configMap('grafana-datasources', { 'loki.yaml': stringify(lokiDatasources(grafanaTenants), { lineWidth: 0 }) }),
+    configMap('grafana-datasources', {
+      'loki.yaml': stringify(lokiDatasources(grafanaTenants), { lineWidth: 0 }),
+      'prometheus.yaml': stringify(prometheusDatasources(), { lineWidth: 0 }),
+    }),
     configMap('grafana-dashboard-providers', { 'keyward.yaml': stringify(dashboardProviders, { lineWidth: 0 }) }),
-    configMap('grafana-dashboards', { 'keyward-audit.json': `${JSON.stringify(auditDashboard(), null, 2)}\n` }),
+    configMap('grafana-dashboards', {
+      'keyward-audit.json': `${JSON.stringify(auditDashboard(), null, 2)}\n`,
+      'keyward-service.json': `${JSON.stringify(serviceDashboard(), null, 2)}\n`,
+    }),
     deployment,
     service,
   ];
