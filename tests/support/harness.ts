@@ -107,7 +107,9 @@ export async function createTestApp(options: { env?: Record<string, string>; clo
         body,
         remoteAddress: request.address ?? `10.${randomByte()}.${randomByte()}.${randomByte()}`,
       });
-      return { status: response.status, headers: response.headers, text: response.body, body: response.body ? JSON.parse(response.body) : undefined };
+      // JSON unless it says otherwise (the gateway's /metrics is the Prometheus text format).
+      const json = response.body !== '' && !response.headers['content-type']?.startsWith('text/plain');
+      return { status: response.status, headers: response.headers, text: response.body, body: json ? JSON.parse(response.body) : undefined };
     },
     async close() {
       await closeServices(services);
