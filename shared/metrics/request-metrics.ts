@@ -17,6 +17,13 @@ export interface RequestMetrics {
 /** The route label of a request no route matched. */
 export const unmatchedRoute = 'none';
 
+/**
+ * The 5xx keyward answers (internal_error, a dependency unavailable), made at 0 for every route: a
+ * series that appears with its first increment hides that increment from rate(), and in a
+ * short-lived pod that could be most of its errors (the error-rate alert divides by these).
+ */
+const seededStatuses = [500, 503];
+
 /** A method outside these (anything Node's parser accepts) is counted as "other": the label stays bounded. */
 const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
@@ -75,20 +82,28 @@ export function createRequestMetrics(processName: string, registryOf: (name: str
     return cells;
   };
 
+  const statusCell = (cells: RouteCells, status: number): CounterCell => {
+    let counter = cells.statuses.get(status);
+    if (!counter) {
+      counter = cells.families.requests.cell({ ...cells.labels, status: String(status) });
+      cells.statuses.set(status, counter);
+    }
+    return counter;
+  };
+
   return {
     record(route, method, status, seconds) {
       const cells = route ? routeCells(route) : unmatchedCells(method);
-      let counter = cells.statuses.get(status);
-      if (!counter) {
-        counter = cells.families.requests.cell({ ...cells.labels, status: String(status) });
-        cells.statuses.set(status, counter);
-      }
-      counter.inc();
+      statusCell(cells, status).inc();
       cells.duration.observe(seconds);
     },
     serve(fn) {
       familiesOf(fn);
-      for (const route of routes) if (route.fn === fn) routeCells(route);
+      for (const route of routes) {
+        if (route.fn !== fn) continue;
+        const cells = routeCells(route);
+        for (const status of seededStatuses) statusCell(cells, status);
+      }
     },
   };
 }
