@@ -23,6 +23,8 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 interface Started {
   child: ChildProcess;
   port: number;
+  /** METRICS_PORT: a free one of its own (several bundles run at once here). */
+  metricsPort: number;
   stdout: () => string;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -63,8 +65,9 @@ function spawnBundle(name: string, env: Record<string, string>, dir = join(root,
 /** Starts `node dist/<name>/index.js` on a free port and waits for /healthz to answer 200. */
 async function startBundle(name: string, extra: Record<string, string | undefined> = {}, dir?: string): Promise<Started> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const startedAt = performance.now();
-  const spawned = spawnBundle(name, productionEnv(port, extra), dir);
+  const spawned = spawnBundle(name, productionEnv(port, { METRICS_PORT: String(metricsPort), ...extra }), dir);
   let exitedEarly = false;
   void spawned.exited.then(() => (exitedEarly = true));
   const deadline = Date.now() + 20_000;
@@ -73,7 +76,7 @@ async function startBundle(name: string, extra: Record<string, string | undefine
       (response) => response.status === 200,
       () => false,
     );
-    if (ok) return { ...spawned, port, coldStartMs: performance.now() - startedAt };
+    if (ok) return { ...spawned, port, metricsPort, coldStartMs: performance.now() - startedAt };
     await sleep(5);
   }
   spawned.child.kill('SIGKILL');
@@ -177,6 +180,23 @@ describe('bundles: node dist/data/index.js over real HTTP', () => {
     expect(response.headers.get('www-authenticate')).toBe('Bearer');
     expect(response.headers.get('x-request-id')).toBe('bundle-req-1');
     expect(await response.json()).toEqual({ detail: 'Not authenticated', code: 'not_authenticated', request_id: 'bundle-req-1' });
+  });
+
+  it('serves its metrics on METRICS_PORT (its requests moving), never on its request port (SPEC §12)', async () => {
+    const scrape = async () => {
+      const response = await fetch(`http://127.0.0.1:${data.metricsPort}/metrics`);
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      return Number(/^keyward_http_requests_total\{function="data",route="getItem",method="GET",status="401"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await scrape();
+    expect((await fetch(`http://127.0.0.1:${data.port}/data/x`)).status).toBe(401);
+    expect(await scrape()).toBe(before + 1);
+    const onRequestPort = await fetch(`http://127.0.0.1:${data.port}/metrics`);
+    expect(onRequestPort.status).toBe(404);
+    expect(await onRequestPort.text()).not.toContain('keyward_');
+    // Its own series only: no other function's routes.
+    expect(await (await fetch(`http://127.0.0.1:${data.metricsPort}/metrics`)).text()).not.toContain('route="login"');
   });
 
   it('serves only its own routes: POST /token is 404 here', async () => {

@@ -65,7 +65,8 @@ async function main(): Promise<void> {
   const started: ChildProcess[] = [];
   const start = async (script: string, extra: Record<string, string> = {}) => {
     const port = await freePort();
-    const child = spawn(process.execPath, [script], { env: { ...env, ...extra, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+    // Each function serves its metrics as deployed, on a port of its own (the default would be taken by the first).
+    const child = spawn(process.execPath, [script], { env: { ...env, ...extra, PORT: String(port), METRICS_PORT: String(await freePort()) }, stdio: ['ignore', 'ignore', 'inherit'] });
     started.push(child);
     await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false), `${script} on ${port}`, 20_000);
     return `http://127.0.0.1:${port}`;
@@ -223,7 +224,7 @@ async function measureColdStarts(env: Record<string, string>): Promise<Record<st
       const port = await freePort();
       const begun = performance.now();
       const entry = name === 'bench-express' ? 'dist/bench-express/index.cjs' : join('dist', name, 'index.js');
-      const child = spawn(process.execPath, [entry], { env: { ...env, PORT: String(port) }, stdio: 'ignore' });
+      const child = spawn(process.execPath, [entry], { env: { ...env, PORT: String(port), METRICS_PORT: String(await freePort()) }, stdio: 'ignore' });
       for (;;) {
         const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.status === 200, () => false);
         if (ok) break;
@@ -264,7 +265,7 @@ async function measureOffload(env: Record<string, string>) {
   const port = await freePort();
   // Each POST waits for its run; with no interval, the next one starts at once.
   const child = spawn(process.execPath, ['dist/audit-offload/index.js'], {
-    env: { ...env, REDIS_URL: redis.url, PORT: String(port), LOKI_URL: loki.url, AUDIT_MIN_RUN_INTERVAL_MS: '0' },
+    env: { ...env, REDIS_URL: redis.url, PORT: String(port), METRICS_PORT: String(await freePort()), LOKI_URL: loki.url, AUDIT_MIN_RUN_INTERVAL_MS: '0' },
     stdio: 'ignore',
   });
   try {
