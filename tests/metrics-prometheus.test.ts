@@ -28,7 +28,7 @@ let gateway: ChildProcess;
 let base = '';
 let demoPassword = '';
 let dataDir = '';
-const startedAt = Date.now();
+let scrapingSince = 0;
 
 beforeAll(async () => {
   const { buildBundles } = (await import(buildModule)) as { buildBundles(names: string[], options: { quiet: boolean }): Promise<unknown> };
@@ -71,6 +71,7 @@ beforeAll(async () => {
     },
     { [rulesFileName]: shippedPrometheusFiles()[rulesFileName] ?? '' },
   );
+  scrapingSince = Date.now() / 1000;
 }, 120_000);
 
 afterAll(async () => {
@@ -293,8 +294,26 @@ describe('metrics through a real Prometheus (SPEC §12)', () => {
   }, 30_000);
 
   it('every panel of the "keyward service" dashboard is a query Prometheus answers; the data is kept for the README\'s picture', async () => {
+    // A few seconds of mixed traffic first, so the picture shows rates rather than single steps.
+    const admin = (await login('demo-admin', demoPassword)).body.access_token as string;
+    const key = (await call('POST', '/api-keys', { token: admin, json: { name: 'load', scopes: ['data:read'] } })).body.key_value as string;
+    const until = Date.now() + 5000;
+    const worker = async (lane: number) => {
+      for (let i = 0; Date.now() < until; i += 1) {
+        const pick = (i * 7 + lane * 3) % 60;
+        if (pick < 36) await call('POST', '/api-keys/verify', { token: admin, json: { key } });
+        else if (pick < 45) await call('POST', '/api-keys/verify', { token: admin, json: { key: `kw_unknown${i}` } });
+        else if (pick < 56) await fetch(`${base}/data/greeting`, { headers: { 'x-api-key': key } });
+        // Few logins, failures under unknown names: one address (loopback) may fail 50 times a window.
+        else if (pick < 58) await login(pick === 56 ? 'metrics-alice' : `metrics-nobody-${lane}-${i}`, 'a metrics password');
+        else await call('POST', '/function/audit-offload/');
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+    };
+    await Promise.all([0, 1, 2].map(worker));
+    await scrapedAfter(Date.now());
     const end = Date.now() / 1000;
-    const start = Math.min(startedAt / 1000, end - 60);
+    const start = scrapingSince;
     const dashboard = serviceDashboard() as { panels: { title: string; fieldConfig: { defaults: { unit: string } }; targets: { expr: string; legendFormat: string }[] }[] };
     const panels: { title: string; unit: string; series: { legend: string; points: [number, number][] }[] }[] = [];
     for (const panel of dashboard.panels) {
