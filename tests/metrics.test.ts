@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOperations } from '../functions/data/handler.js';
 import { generateApiKey } from '../shared/api-keys/key-format.js';
+import { verifyCodes } from '../shared/api-keys/schemas.js';
 import { hashPassword } from '../shared/auth/passwords.js';
 import { freePort } from '../shared/gateway/redis-discovery.js';
 import { createLokiClient } from '../shared/loki/loki-client.js';
+import { verificationCodes } from '../shared/metrics/catalogue.js';
 import { createMetricsServer } from '../shared/metrics/metrics-server.js';
 import { redisErrorKind } from '../shared/metrics/redis-metrics.js';
 import { createFunctionHandler } from '../shared/runtime/function-handler.js';
@@ -78,6 +80,10 @@ describe('metrics: the series of SPEC §12', () => {
       nodejs_eventloop_lag_seconds: 'gauge',
     };
     for (const [name, type] of Object.entries(spec)) expect(types.get(name), name).toBe(type);
+  });
+
+  it("the catalogue's verification codes are the verify schema's (each starts at 0)", () => {
+    expect([...verificationCodes]).toEqual([...verifyCodes]);
   });
 
   it('series start at 0 before anything happened: every verification code, every login outcome, each route\'s latency', async () => {

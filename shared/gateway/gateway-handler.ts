@@ -1,4 +1,4 @@
-import { expositionContentType } from '../metrics/metrics.js';
+import { expositionContentType } from '../metrics/exposition.js';
 import type { Operation } from '../runtime/operation.js';
 import { createFunctionHandler } from '../runtime/function-handler.js';
 import type { FunctionHandler } from '../runtime/context.js';

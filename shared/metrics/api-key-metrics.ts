@@ -1,7 +1,5 @@
-import type { Registry } from 'prom-client';
-import { verifyCodes } from '../api-keys/schemas.js';
-import { series, tenantLabel } from './catalogue.js';
-import { CellCounter, type CounterCell } from './cells.js';
+import { series, tenantLabel, verificationCodes } from './catalogue.js';
+import { CounterFamily, type CounterCell, type FamilySet } from './cells.js';
 
 /** keyward_api_key_verifications_total, keyward_rate_limited_total, keyward_usage_exceeded_total. */
 export interface ApiKeyMetrics {
@@ -25,20 +23,20 @@ interface Cells {
  * With METRICS_TENANT_LABELS=true each tenant gets its own set the first time it is seen: the
  * operator chose series per tenant (tenants × 9 of them).
  */
-export function createApiKeyMetrics(registry: Registry, tenantLabels: boolean): ApiKeyMetrics {
+export function createApiKeyMetrics(registry: FamilySet, tenantLabels: boolean): ApiKeyMetrics {
   const tenant = tenantLabels ? [tenantLabel] : [];
-  const verifications = new CellCounter({ ...series.verifications, labelNames: [...series.verifications.labelNames, ...tenant] });
-  const rateLimited = new CellCounter({ ...series.rateLimited, labelNames: tenant });
-  const usageExceeded = new CellCounter({ ...series.usageExceeded, labelNames: tenant });
+  const verifications = new CounterFamily({ ...series.verifications, labelNames: [...series.verifications.labelNames, ...tenant] });
+  const rateLimited = new CounterFamily({ ...series.rateLimited, labelNames: tenant });
+  const usageExceeded = new CounterFamily({ ...series.usageExceeded, labelNames: tenant });
   let registered = false;
   const register = () => {
     if (registered) return;
     registered = true;
-    for (const family of [verifications, rateLimited, usageExceeded]) registry.registerMetric(family.metric);
+    registry.add(verifications, rateLimited, usageExceeded);
   };
 
   const makeCells = (labels: Record<string, string>): Cells => ({
-    codes: new Map(verifyCodes.map((code) => [code, verifications.cell({ code, ...labels })])),
+    codes: new Map(verificationCodes.map((code) => [code, verifications.cell({ code, ...labels })])),
     rate_limited: rateLimited.cell(labels),
     usage_exceeded: usageExceeded.cell(labels),
   });
@@ -60,7 +58,7 @@ export function createApiKeyMetrics(registry: Registry, tenantLabels: boolean): 
       const { codes } = cellsOf(tenantId);
       let cell = codes.get(code);
       if (!cell) {
-        // A code the schema does not list yet: still one of the verify script's few answers.
+        // A code the catalogue does not list yet: still one of the verify script's few answers.
         cell = verifications.cell({ code, ...(everyone ? {} : { [tenantLabel]: tenantId }) });
         codes.set(code, cell);
       }

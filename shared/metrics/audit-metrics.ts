@@ -1,7 +1,6 @@
-import { Gauge, type Registry } from 'prom-client';
 import type { AuditBacklog } from '../audit/backlog.js';
 import { backlogTopTenants, series, tenantLabel } from './catalogue.js';
-import { CellCounter, CellHistogram } from './cells.js';
+import { CounterFamily, GaugeFamily, HistogramFamily, type FamilySet, type GaugeSample } from './cells.js';
 
 /** The offload's run figures, and what GET /backlog answers. */
 export interface AuditMetrics {
@@ -18,37 +17,28 @@ export interface AuditMetrics {
   register(): void;
 }
 
-export function createAuditMetrics(registry: Registry, tenantLabels: boolean): AuditMetrics {
+export function createAuditMetrics(registry: FamilySet, tenantLabels: boolean): AuditMetrics {
   const families = {
-    shipped: new CellCounter(series.auditShipped),
-    retries: new CellCounter(series.auditRetries),
-    deadLettered: new CellCounter(series.auditDeadLettered),
-    expirations: new CellCounter(series.keyExpirations),
+    shipped: new CounterFamily(series.auditShipped),
+    retries: new CounterFamily(series.auditRetries),
+    deadLettered: new CounterFamily(series.auditDeadLettered),
+    expirations: new CounterFamily(series.keyExpirations),
+    runDuration: new HistogramFamily(series.auditRunDuration),
   };
   const cells = {
     shipped: families.shipped.cell(),
     retries: families.retries.cell(),
     deadLettered: families.deadLettered.cell(),
     expirations: families.expirations.cell(),
+    runs: families.runDuration.cell(),
   };
-  const runDuration = new CellHistogram(series.auditRunDuration);
-  const runs = runDuration.cell();
   let lastRunSeconds = 0;
-  const lastRun = new Gauge({
-    name: series.auditLastRun.name,
-    help: series.auditLastRun.help,
-    registers: [],
-    collect() {
-      this.set(lastRunSeconds);
-    },
-  });
+  const lastRun = new GaugeFamily(series.auditLastRun, () => [{ labels: {}, value: lastRunSeconds }]);
   let registered = false;
   const register = () => {
     if (registered) return;
     registered = true;
-    for (const family of Object.values(families)) registry.registerMetric(family.metric);
-    registry.registerMetric(runDuration);
-    registry.registerMetric(lastRun);
+    registry.add(...Object.values(families), lastRun);
   };
 
   return {
@@ -70,12 +60,12 @@ export function createAuditMetrics(registry: Registry, tenantLabels: boolean): A
     },
     runFinished(seconds, endedAtMs) {
       register();
-      runs.observe(seconds);
+      cells.runs.observe(seconds);
       lastRunSeconds = endedAtMs / 1000;
     },
     watchBacklog(read, onError) {
       register();
-      for (const gauge of backlogGauges(read, onError, tenantLabels)) registry.registerMetric(gauge);
+      registry.add(...backlogGauges(read, onError, tenantLabels));
     },
     register,
   };
@@ -84,12 +74,12 @@ export function createAuditMetrics(registry: Registry, tenantLabels: boolean): A
 /**
  * keyward_audit_backlog_events (the total without labels; with tenant labels also the largest
  * tenants), keyward_audit_dead_letter_events and keyward_audit_oldest_pending_age_seconds, from one
- * read per scrape shared by the three. A failed read keeps the last values (the failure is counted
- * as a Redis error by `onError`'s caller).
+ * read per scrape shared by the three. A failed read keeps the last values (`onError` counts it).
  */
-function backlogGauges(read: () => Promise<AuditBacklog>, onError: (error: unknown) => void, tenantLabels: boolean): Gauge<string>[] {
+function backlogGauges(read: () => Promise<AuditBacklog>, onError: (error: unknown) => void, tenantLabels: boolean): GaugeFamily[] {
   let last: AuditBacklog = { backlog: 0, dead_letters: 0, oldest_pending_age_s: 0, tenants: {} };
   let reading: Promise<AuditBacklog> | undefined;
+  // The three gauges are collected together (Promise.all over a registry): the first starts the read, the others share it.
   const current = async (): Promise<AuditBacklog> => {
     reading ??= read().then(
       (backlog) => (last = backlog),
@@ -104,38 +94,17 @@ function backlogGauges(read: () => Promise<AuditBacklog>, onError: (error: unkno
       reading = undefined;
     }
   };
-  const backlog = new Gauge({
-    name: series.auditBacklog.name,
-    help: series.auditBacklog.help,
-    labelNames: [tenantLabel],
-    registers: [],
-    async collect() {
-      const now = await current();
-      this.reset();
-      this.set({}, now.backlog);
-      if (!tenantLabels) return;
-      const largest = Object.entries(now.tenants)
-        .filter(([, tenant]) => tenant.backlog > 0)
-        .sort(([a, x], [b, y]) => y.backlog - x.backlog || a.localeCompare(b))
-        .slice(0, backlogTopTenants);
-      for (const [tenantId, tenant] of largest) this.set({ [tenantLabel]: tenantId }, tenant.backlog);
-    },
+  const backlog = new GaugeFamily(series.auditBacklog, async (): Promise<GaugeSample[]> => {
+    const now = await current();
+    const samples: GaugeSample[] = [{ labels: {}, value: now.backlog }];
+    if (!tenantLabels) return samples;
+    const largest = Object.entries(now.tenants)
+      .filter(([, tenant]) => tenant.backlog > 0)
+      .sort(([a, x], [b, y]) => y.backlog - x.backlog || a.localeCompare(b))
+      .slice(0, backlogTopTenants);
+    return [...samples, ...largest.map(([tenantId, tenant]) => ({ labels: { [tenantLabel]: tenantId }, value: tenant.backlog }))];
   });
-  const deadLetters = new Gauge({
-    name: series.auditDeadLetters.name,
-    help: series.auditDeadLetters.help,
-    registers: [],
-    async collect() {
-      this.set((await current()).dead_letters);
-    },
-  });
-  const oldest = new Gauge({
-    name: series.auditOldestPending.name,
-    help: series.auditOldestPending.help,
-    registers: [],
-    async collect() {
-      this.set((await current()).oldest_pending_age_s);
-    },
-  });
+  const deadLetters = new GaugeFamily(series.auditDeadLetters, async () => [{ labels: {}, value: (await current()).dead_letters }]);
+  const oldest = new GaugeFamily(series.auditOldestPending, async () => [{ labels: {}, value: (await current()).oldest_pending_age_s }]);
   return [backlog, deadLetters, oldest];
 }

@@ -1,5 +1,5 @@
-import { Gauge, type Registry } from 'prom-client';
 import { series } from './catalogue.js';
+import { GaugeFamily, type FamilySet } from './cells.js';
 
 /**
  * bcrypt jobs in flight in this process, counted by shared/auth/passwords.ts. The worker pool is one
@@ -12,21 +12,14 @@ export interface BcryptMetrics {
   register(): void;
 }
 
-export function createBcryptMetrics(registry: Registry): BcryptMetrics {
-  const gauge = new Gauge({
-    name: series.bcryptQueueDepth.name,
-    help: series.bcryptQueueDepth.help,
-    registers: [],
-    collect() {
-      this.set(bcryptQueue.depth);
-    },
-  });
+export function createBcryptMetrics(registry: FamilySet): BcryptMetrics {
+  const gauge = new GaugeFamily(series.bcryptQueueDepth, () => [{ labels: {}, value: bcryptQueue.depth }]);
   let registered = false;
   return {
     register() {
       if (registered) return;
       registered = true;
-      registry.registerMetric(gauge);
+      registry.add(gauge);
     },
   };
 }

@@ -136,6 +136,13 @@ export const series = {
 
 export type SeriesKey = keyof typeof series;
 
+/**
+ * The codes of a verification (SPEC §6), each made at 0. Listed here rather than read from
+ * shared/api-keys/schemas.ts: that module builds zod schemas, which every function would then load
+ * at start. A test checks the two lists agree; a code missing here is still counted from its first use.
+ */
+export const verificationCodes = ['VALID', 'NOT_FOUND', 'EXPIRED', 'DISABLED', 'FORBIDDEN', 'RATE_LIMITED', 'USAGE_EXCEEDED'] as const;
+
 /** The label added to the counters that may carry one (METRICS_TENANT_LABELS=true). */
 export const tenantLabel = 'tenant';
 

@@ -1,10 +1,9 @@
-import { Counter, Histogram } from 'prom-client';
-
 /**
- * Series whose hot path is arithmetic on numbers held by the caller ("cells"), read by prom-client
- * only when scraped. prom-client's own `inc(labels)` and `observe(labels, v)` build a label string
- * (its hash key) and check the labels on every call; a request here records into cells it looked
- * up once, so recording it costs a few additions, whatever the labels.
+ * Series whose hot path is arithmetic on numbers held by the caller ("cells"). prom-client's own
+ * `inc(labels)` and `observe(labels, v)` build a label string (its hash key) and check the labels
+ * on every call; a request here records into cells it looked up once, so recording it costs a few
+ * additions, whatever the labels. prom-client reads the cells only when scraped (exposition.ts),
+ * and is not even loaded before the first scrape: a function's cold start does not pay for it.
  */
 
 export type Labels = Readonly<Record<string, string>>;
@@ -49,26 +48,12 @@ export interface FamilySpec {
   labelNames: readonly string[];
 }
 
-/** A counter whose series are cells: prom-client's Counter, refilled from them when scraped. */
-export class CellCounter {
-  readonly metric: Counter<string>;
-  private readonly cells: CounterCell[] = [];
+/** A counter's series, each a cell made once (call `cell` once per label set, then keep it). */
+export class CounterFamily {
+  readonly kind = 'counter';
+  readonly cells: CounterCell[] = [];
+  constructor(readonly spec: FamilySpec) {}
 
-  constructor(spec: FamilySpec) {
-    const cells = this.cells;
-    this.metric = new Counter({
-      name: spec.name,
-      help: spec.help,
-      labelNames: [...spec.labelNames],
-      registers: [],
-      collect() {
-        this.reset();
-        for (const cell of cells) this.inc(cell.labels, cell.value);
-      },
-    });
-  }
-
-  /** A new series (call once per label set, then keep it). */
   cell(labels: Labels = {}): CounterCell {
     const cell = new CounterCell(labels);
     this.cells.push(cell);
@@ -76,50 +61,39 @@ export class CellCounter {
   }
 }
 
-type HistogramSnapshot = Awaited<ReturnType<Histogram<string>['get']>>;
+export class HistogramFamily {
+  readonly kind = 'histogram';
+  readonly cells: HistogramCell[] = [];
+  constructor(readonly spec: FamilySpec & { buckets: readonly number[] }) {}
 
-/**
- * A histogram whose series are cells. prom-client's Histogram has no way to be refilled in bulk,
- * so this one answers `get()` (read by getMetricsAsJSON and AggregatorRegistry) and
- * `getForPromString()` (read by Registry#metrics) from the cells, in prom-client's own shape.
- */
-export class CellHistogram extends Histogram<string> {
-  private readonly cells: HistogramCell[] = [];
-  private readonly spec: FamilySpec & { buckets: readonly number[] };
-
-  constructor(spec: FamilySpec & { buckets: readonly number[] }) {
-    super({ name: spec.name, help: spec.help, labelNames: [...spec.labelNames], buckets: [...spec.buckets], registers: [] });
-    this.spec = spec;
-  }
-
-  /** A new series (call once per label set, then keep it). */
   cell(labels: Labels = {}): HistogramCell {
     const cell = new HistogramCell(labels, this.spec.buckets);
     this.cells.push(cell);
     return cell;
   }
+}
 
-  override async get(): Promise<HistogramSnapshot> {
-    const { name, help, buckets } = this.spec;
-    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-    for (const cell of this.cells) {
-      let cumulative = 0;
-      buckets.forEach((bound, index) => {
-        cumulative += cell.counts[index] ?? 0;
-        values.push({ labels: { ...cell.labels, le: bound }, value: cumulative, metricName: `${name}_bucket` });
-      });
-      values.push(
-        { labels: { ...cell.labels, le: '+Inf' }, value: cell.count, metricName: `${name}_bucket` },
-        { labels: { ...cell.labels }, value: cell.sum, metricName: `${name}_sum` },
-        { labels: { ...cell.labels }, value: cell.count, metricName: `${name}_count` },
-      );
-    }
-    // prom-client's typings declare `type` a numeric enum it does not export; at run time it reads and writes the string.
-    return { name, help, type: 'histogram', aggregator: 'sum', values } as unknown as HistogramSnapshot;
-  }
+export interface GaugeSample {
+  labels: Labels;
+  value: number;
+}
 
-  /** What Registry#metrics() asks a histogram for. */
-  getForPromString(): Promise<HistogramSnapshot> {
-    return this.get();
+/** A gauge read when scraped: `read` answers its series' current values. */
+export class GaugeFamily {
+  readonly kind = 'gauge';
+  constructor(
+    readonly spec: FamilySpec,
+    readonly read: () => GaugeSample[] | Promise<GaugeSample[]>,
+  ) {}
+}
+
+export type Family = CounterFamily | HistogramFamily | GaugeFamily;
+
+/** The families of one registry (a function's, or the process's): what its exposition is made of. */
+export class FamilySet {
+  readonly families: Family[] = [];
+
+  add(...families: Family[]): void {
+    for (const family of families) if (!this.families.includes(family)) this.families.push(family);
   }
 }

@@ -2,7 +2,6 @@ import { readAuditBacklog } from '../audit/backlog.js';
 import { functionNames, type FunctionName } from '../routes.js';
 import type { Services } from '../services.js';
 import { countRedisFailure } from './redis-metrics.js';
-import { processMetrics } from './process-metrics.js';
 
 /** Groups of series a function measures beside its requests and Redis, which every function measures. */
 export type MeasureGroup = 'apiKeys' | 'logins' | 'bcrypt' | 'audit';
@@ -29,7 +28,6 @@ export const functionMeasures: Partial<Record<FunctionName, readonly MeasureGrou
  */
 export function serveMetrics(services: Services, names: readonly FunctionName[] = functionNames): void {
   const { metrics } = services;
-  processMetrics();
   for (const name of names) {
     metrics.requests.serve(name);
     for (const group of functionMeasures[name] ?? []) metrics[group].register();

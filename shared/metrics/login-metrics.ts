@@ -1,7 +1,6 @@
-import type { Registry } from 'prom-client';
 import { AppError } from '../errors/app-error.js';
 import { series } from './catalogue.js';
-import { CellCounter, type CounterCell } from './cells.js';
+import { CounterFamily, type CounterCell, type FamilySet } from './cells.js';
 
 export const loginOutcomes = ['success', 'failed', 'throttled', 'disabled'] as const;
 export type LoginOutcome = (typeof loginOutcomes)[number];
@@ -21,14 +20,14 @@ const outcomeOfCode: Record<string, LoginOutcome> = {
   tenant_disabled: 'disabled',
 };
 
-export function createLoginMetrics(registry: Registry): LoginMetrics {
-  const logins = new CellCounter(series.logins);
+export function createLoginMetrics(registry: FamilySet): LoginMetrics {
+  const logins = new CounterFamily(series.logins);
   const cells = new Map<LoginOutcome, CounterCell>(loginOutcomes.map((outcome) => [outcome, logins.cell({ outcome })]));
   let registered = false;
   const register = () => {
     if (registered) return;
     registered = true;
-    registry.registerMetric(logins.metric);
+    registry.add(logins);
   };
   const record = (outcome: LoginOutcome) => {
     register();

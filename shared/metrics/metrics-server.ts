@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Services } from '../services.js';
-import { expositionContentType } from './metrics.js';
+import { expositionContentType } from './exposition.js';
 
 export interface MetricsServer {
   /** Listens on METRICS_HOST:METRICS_PORT; resolves with the port, or null when METRICS_PORT is 0 (off). */

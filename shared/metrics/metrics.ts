@@ -1,9 +1,9 @@
-import { AggregatorRegistry, Registry, type PrometheusContentType } from 'prom-client';
 import { createApiKeyMetrics, type ApiKeyMetrics } from './api-key-metrics.js';
 import { createAuditMetrics, type AuditMetrics } from './audit-metrics.js';
 import { createBcryptMetrics, type BcryptMetrics } from './bcrypt-queue.js';
+import { FamilySet } from './cells.js';
+import { renderExposition } from './exposition.js';
 import { createLoginMetrics, type LoginMetrics } from './login-metrics.js';
-import { processMetrics } from './process-metrics.js';
 import { createRedisMetrics, type RedisMetrics } from './redis-metrics.js';
 import { createRequestMetrics, type RequestMetrics } from './request-metrics.js';
 
@@ -26,22 +26,18 @@ export interface MetricsOptions {
   tenantLabels: boolean;
 }
 
-/** The content type of `exposition()`. */
-export const expositionContentType: PrometheusContentType = Registry.PROMETHEUS_CONTENT_TYPE;
-
 /**
- * One registry per function (never prom-client's global one): a function's requests go to its own,
+ * One registry per function, never prom-client's global one: a function's requests go to its own,
  * everything else the process measures (Redis, verifications, logins, the offload) to the registry
  * of the process's own name. Deployed, a process is one function and these are one registry; the
- * local gateway serves every function from one process, and `exposition()` combines their registries
- * (AggregatorRegistry sums series of the same name and labels; the function label keeps them apart).
+ * local gateway serves every function from one process, and `exposition()` combines their registries.
  */
 export function createMetrics(options: MetricsOptions): Metrics {
-  const registries = new Map<string, Registry>();
-  const registryOf = (name: string): Registry => {
+  const registries = new Map<string, FamilySet>();
+  const registryOf = (name: string): FamilySet => {
     let registry = registries.get(name);
     if (!registry) {
-      registry = new Registry();
+      registry = new FamilySet();
       registries.set(name, registry);
     }
     return registry;
@@ -54,10 +50,6 @@ export function createMetrics(options: MetricsOptions): Metrics {
     logins: createLoginMetrics(own),
     bcrypt: createBcryptMetrics(own),
     audit: createAuditMetrics(own, options.tenantLabels),
-    async exposition() {
-      const recorded = await Promise.all([...registries.values()].map((registry) => registry.getMetricsAsJSON()));
-      const combined = AggregatorRegistry.aggregate<PrometheusContentType>(recorded);
-      return `${await processMetrics().metrics()}\n${await combined.metrics()}`;
-    },
+    exposition: () => renderExposition([...registries.values()]),
   };
 }

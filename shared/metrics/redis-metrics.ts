@@ -1,8 +1,7 @@
-import { Gauge, type Registry } from 'prom-client';
 import { replicasInSync, type RedisClient } from '../redis/client.js';
 import { isRedisUnavailable } from '../redis/errors.js';
 import { series } from './catalogue.js';
-import { CellCounter, CellHistogram, type CounterCell, type HistogramCell } from './cells.js';
+import { CounterFamily, GaugeFamily, HistogramFamily, type CounterCell, type FamilySet, type HistogramCell } from './cells.js';
 
 /** Kinds of Redis failure, the values of keyward_redis_errors_total's `kind`. */
 export const redisErrorKinds = ['connection', 'timeout', 'unavailable', 'unconfirmed', 'redirected', 'script'] as const;
@@ -20,23 +19,14 @@ export interface RedisMetrics {
 /** The metrics of each client, for shared/redis/run-script.ts, which is handed a client, not the services. */
 const byClient = new WeakMap<RedisClient, RedisMetrics>();
 
-export function createRedisMetrics(registry: Registry): RedisMetrics {
-  const duration = new CellHistogram(series.redisDuration);
-  const errors = new CellCounter(series.redisErrors);
+export function createRedisMetrics(registry: FamilySet): RedisMetrics {
+  const duration = new HistogramFamily(series.redisDuration);
+  const errors = new CounterFamily(series.redisErrors);
   const operations = new Map<string, HistogramCell>();
   const errorCells = new Map<RedisErrorKind, CounterCell>(redisErrorKinds.map((kind) => [kind, errors.cell({ kind })]));
   let client: RedisClient | undefined;
-  const replicas = new Gauge({
-    name: series.redisReplicas.name,
-    help: series.redisReplicas.help,
-    registers: [],
-    collect() {
-      if (client) this.set(replicasInSync(client));
-    },
-  });
-  registry.registerMetric(duration);
-  registry.registerMetric(errors.metric);
-  registry.registerMetric(replicas);
+  const replicas = new GaugeFamily(series.redisReplicas, () => (client ? [{ labels: {}, value: replicasInSync(client) }] : []));
+  registry.add(duration, errors, replicas);
 
   const metrics: RedisMetrics = {
     observe(operation, seconds) {

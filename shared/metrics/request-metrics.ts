@@ -1,7 +1,6 @@
-import type { Registry } from 'prom-client';
 import { routes, type RouteSpec } from '../routes.js';
 import { series } from './catalogue.js';
-import { CellCounter, CellHistogram, type CounterCell, type HistogramCell } from './cells.js';
+import { CounterFamily, HistogramFamily, type CounterCell, type FamilySet, type HistogramCell } from './cells.js';
 
 /** keyward_http_requests_total and keyward_http_request_duration_seconds. */
 export interface RequestMetrics {
@@ -28,8 +27,8 @@ const seededStatuses = [500, 503];
 const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 interface Families {
-  requests: CellCounter;
-  duration: CellHistogram;
+  requests: CounterFamily;
+  duration: HistogramFamily;
 }
 
 /** What one route (or the unmatched requests of one method) records into, found once and kept. */
@@ -45,7 +44,7 @@ interface RouteCells {
  * the local gateway keeps one registry per function. A request costs two map lookups and a few
  * additions; label strings are built only the first time a route answers with a given status.
  */
-export function createRequestMetrics(processName: string, registryOf: (name: string) => Registry): RequestMetrics {
+export function createRequestMetrics(processName: string, registryOf: (name: string) => FamilySet): RequestMetrics {
   const families = new Map<string, Families>();
   const byRoute = new Map<string, RouteCells>();
   const unmatched = new Map<string, RouteCells>();
@@ -54,10 +53,8 @@ export function createRequestMetrics(processName: string, registryOf: (name: str
   const familiesOf = (fn: string): Families => {
     const known = families.get(fn);
     if (known) return known;
-    const made = { requests: new CellCounter(series.httpRequests), duration: new CellHistogram(series.httpDuration) };
-    const registry = registryOf(fn);
-    registry.registerMetric(made.requests.metric);
-    registry.registerMetric(made.duration);
+    const made = { requests: new CounterFamily(series.httpRequests), duration: new HistogramFamily(series.httpDuration) };
+    registryOf(fn).add(made.requests, made.duration);
     families.set(fn, made);
     return made;
   };
