@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertRules, type AlertRule } from '../shared/deploy/infra/alert-rules.js';
 import { rulesFileName } from '../shared/deploy/infra/prometheus.js';
+import { series } from '../shared/metrics/catalogue.js';
+import { repoRoot } from './support/manifests.js';
 import { promtool, shippedPrometheusFiles } from './support/prometheus.js';
 
 /**
@@ -108,6 +110,15 @@ describe('alert rules (SPEC §12), checked by promtool', () => {
       'KeywardRedisUnavailable',
     ]);
     expect(shippedRules).toEqual(alertRules);
+  });
+
+  it("each alert's runbook is a heading of the README (what it means, what to do), and every series of the catalogue is in its table", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    for (const rule of alertRules) {
+      expect(rule.annotations.runbook).toBe(`README.md#${rule.alert.toLowerCase()}`);
+      expect(readme, rule.alert).toMatch(new RegExp(`^#### ${rule.alert}\\n\\n\\S`, 'm'));
+    }
+    for (const { name } of Object.values(series)) expect(readme, name).toContain(`| \`${name}\` |`);
   });
 
   it('promtool check rules accepts the file; a broken expression is refused', () => {
