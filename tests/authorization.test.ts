@@ -167,12 +167,12 @@ const calls: Record<RouteId, (world: World, caller: Caller) => Promise<Call[]>> 
   getAuditBacklog: async () => [{ label: 'the backlog', method: 'GET', path: '/function/audit-offload/backlog' }],
 };
 
-/** Everything the tenant holds but its audit trail and what using a key records (last_used, rate log, operation markers). */
+/** Everything the tenant holds but its audit trail and what using a key records (last_used, rate log, usage, operation markers). */
 async function snapshot(tenantId: string, watch: string[] = []): Promise<Record<string, unknown>> {
   const { redis } = app.services;
   const state: Record<string, unknown> = {};
   for (const key of (await scanKeys(redis, tenantKeyPattern(tenantId))).sort()) {
-    if (/:(audit|audit-dead|audit-lease)$|:op:|:rl$/.test(key)) continue;
+    if (/:(audit|audit-dead|audit-lease)$|:op:|:rl$|:usage:/.test(key)) continue;
     const type = await redis.type(key);
     if (type === 'hash') {
       const { last_used: _used, rl_seq: _seq, ...fields } = await redis.hgetall(key);

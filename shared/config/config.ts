@@ -43,6 +43,7 @@ const EnvSchema = z.object({
   API_KEY_PEPPER: z.string().optional(),
   API_KEY_DEFAULT_PREFIX: z.string().regex(/^[A-Za-z0-9]{1,16}$/).default('kw'),
   API_KEYS_MAX_PER_TENANT: int(1, 100_000_000).default(100_000),
+  IDENTITIES_MAX_PER_TENANT: int(1, 100_000_000).default(100_000),
 
   BCRYPT_COST: int(4, 15).default(12),
   LOGIN_MAX_FAILURES_PER_USER: int(1, 1000).default(10),
@@ -189,7 +190,7 @@ function toConfig(values: EnvValues, derived: { production: boolean; dataDir: st
       audience: values.JWT_AUDIENCE,
       ttlSeconds: values.ACCESS_TOKEN_TTL_S,
     },
-    apiKeys: { pepper: derived.pepper, defaultPrefix: values.API_KEY_DEFAULT_PREFIX, maxPerTenant: values.API_KEYS_MAX_PER_TENANT },
+    apiKeys: { pepper: derived.pepper, defaultPrefix: values.API_KEY_DEFAULT_PREFIX, maxPerTenant: values.API_KEYS_MAX_PER_TENANT, maxIdentitiesPerTenant: values.IDENTITIES_MAX_PER_TENANT },
     passwords: { bcryptCost: values.BCRYPT_COST },
     login: {
       maxFailuresPerUser: values.LOGIN_MAX_FAILURES_PER_USER,

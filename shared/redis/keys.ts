@@ -40,6 +40,13 @@ function buildTenantKeys(tenantId: string) {
     apiKeyHashes: `${prefix}apikey-hashes`,
     apiKeyPrefix: `${prefix}apikey:`,
     apiKey: (keyId: string) => `${prefix}apikey:${keyId}`,
+    /** Identities (the customers a tenant issues keys to): records, their lex index, external_id → id. */
+    identityIndex: `${prefix}identities`,
+    identityExternalIds: `${prefix}identity-external-ids`,
+    identityPrefix: `${prefix}identity:`,
+    identity: (identityId: string) => `${prefix}identity:${identityId}`,
+    /** Usage buckets: `<prefix>k:<key id>|i:<identity id>|t` `:h|d:<bucket start ms>` (hash: code → count, credits). */
+    usagePrefix: `${prefix}usage:`,
   };
 }
 
