@@ -45,6 +45,15 @@ export const routes = [
   { id: 'updateApiKey', fn: 'api-keys', method: 'PATCH', path: '/api-keys/{key_id}', action: 'update_api_key', public: true, summary: 'Change an API key' },
   { id: 'rotateApiKey', fn: 'api-keys', method: 'POST', path: '/api-keys/{key_id}/rotate', action: 'rotate_api_key', public: true, summary: 'Give an API key a new secret (the old one works for a grace period)' },
   { id: 'deleteApiKey', fn: 'api-keys', method: 'DELETE', path: '/api-keys/{key_id}', action: 'delete_api_key', public: true, summary: 'Revoke and delete an API key' },
+  { id: 'getApiKeyUsage', fn: 'api-keys', method: 'GET', path: '/api-keys/{key_id}/usage', action: 'read_usage', public: true, summary: "One key's usage per hour or day" },
+
+  { id: 'createIdentity', fn: 'api-keys', method: 'POST', path: '/identities', action: 'create_identity', public: true, summary: 'Create an identity (a customer keys are issued to)' },
+  { id: 'listIdentities', fn: 'api-keys', method: 'GET', path: '/identities', action: 'list_identities', public: true, summary: "List the tenant's identities" },
+  { id: 'getIdentity', fn: 'api-keys', method: 'GET', path: '/identities/{identity_id}', action: 'get_identity', public: true, summary: 'One identity' },
+  { id: 'updateIdentity', fn: 'api-keys', method: 'PATCH', path: '/identities/{identity_id}', action: 'update_identity', public: true, summary: "Change an identity's external id, meta, limits or credits" },
+  { id: 'deleteIdentity', fn: 'api-keys', method: 'DELETE', path: '/identities/{identity_id}', action: 'delete_identity', public: true, summary: 'Delete an identity without keys' },
+  { id: 'getIdentityUsage', fn: 'api-keys', method: 'GET', path: '/identities/{identity_id}/usage', action: 'read_usage', public: true, summary: "One identity's usage per hour or day" },
+  { id: 'getUsage', fn: 'api-keys', method: 'GET', path: '/usage', action: 'read_usage', public: true, summary: "The tenant's usage per hour or day" },
 
   { id: 'listAuditLogs', fn: 'audit', method: 'GET', path: '/audit-logs', action: 'read_audit_logs', public: true, summary: "The tenant's audit events, newest first" },
 

@@ -52,7 +52,7 @@ describe('the route table agrees with what each function serves', () => {
         owner.set(prefix, name);
       }
     }
-    expect(Object.fromEntries(owner)).toEqual({ '/token': 'token', '/users': 'users', '/data': 'data', '/api-keys': 'api-keys', '/audit-logs': 'audit' });
+    expect(Object.fromEntries(owner)).toEqual({ '/token': 'token', '/users': 'users', '/data': 'data', '/api-keys': 'api-keys', '/identities': 'api-keys', '/usage': 'api-keys', '/audit-logs': 'audit' });
     expect(publicPrefixes('audit-offload')).toEqual([]);
     // Every route under a function's prefixes belongs to that function.
     for (const route of routes) {

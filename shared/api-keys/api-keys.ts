@@ -164,8 +164,8 @@ function changedNames(change: ApiKeyChange): string[] {
     .map(([name]) => (name === 'expires_in' ? 'expires_at' : name));
 }
 
-/** A key's meta as stored: JSON of at most `maxMetaBytes` (every key of every tenant shares one Redis). */
-function encodeMeta(meta: ApiKey['meta']): string {
+/** A key's or an identity's meta as stored: JSON of at most `maxMetaBytes` (every tenant shares one Redis). */
+export function encodeMeta(meta: ApiKey['meta']): string {
   const text = JSON.stringify(meta);
   if (Buffer.byteLength(text) > maxMetaBytes) throw new AppError('value_too_large', `meta is larger than ${maxMetaBytes} bytes`);
   return text;

@@ -132,7 +132,7 @@ export const scripts = {
   getIdentity: tenantScript('get-identity', getIdentity),
   listIdentities: tenantScript('list-identities', listIdentities, paging),
   updateIdentity: tenantScript('update-identity', updateIdentity, { ...write, ...targets }),
-  deleteIdentity: tenantScript('delete-identity', deleteIdentity, write),
+  deleteIdentity: tenantScript('delete-identity', deleteIdentity, { ...write, ...targets }),
   readUsage: tenantScript('read-usage', readUsage),
   readAudit: tenantScript('read-audit', readAudit),
 } as const;
