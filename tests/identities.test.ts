@@ -299,12 +299,13 @@ describe('usage', () => {
     expect(daily).toEqual([{ start: new Date(start + 10 * day).toISOString(), counts: { VALID: 3, FORBIDDEN: 1 }, credits_spent: 7 }]);
     const tenantDaily = (await app.request('GET', '/usage', { token: fresh })).body;
     expect(tenantDaily).toEqual([{ start: new Date(start + 10 * day).toISOString(), counts: { VALID: 3, FORBIDDEN: 1 }, credits_spent: 7 }]);
-    // Redis expires the buckets at the end of their retention: 90 days for hours, 400 for days.
+    // Redis expires the buckets once their retention has passed: hours (a day's in one hash) after 90
+    // days, days (30 to a hash) after 400.
     const prefix = tenantKeys(own.tenantId).usagePrefix;
-    const hourTtl = await app.services.redis.pexpiretime(`${prefix}k:${a.id}:h:${start + 10 * day}`);
-    const dayTtl = await app.services.redis.pexpiretime(`${prefix}k:${a.id}:d:${start + 10 * day}`);
-    expect(hourTtl).toBe(start + 10 * day + 90 * day);
-    expect(dayTtl).toBe(start + 10 * day + 400 * day);
+    const dayStart = start + 10 * day;
+    const block = dayStart - (dayStart % (30 * day));
+    expect(await app.services.redis.pexpiretime(`${prefix}k:${a.id}:h:${dayStart}`)).toBe(dayStart + day + 90 * day);
+    expect(await app.services.redis.pexpiretime(`${prefix}k:${a.id}:d:${block}`)).toBe(block + 30 * day + 400 * day);
   });
 
   it('refuses since after until, more than 31 days of hours or 400 days of days, and an unknown granularity (422)', async () => {

@@ -45,7 +45,7 @@ function buildTenantKeys(tenantId: string) {
     identityExternalIds: `${prefix}identity-external-ids`,
     identityPrefix: `${prefix}identity:`,
     identity: (identityId: string) => `${prefix}identity:${identityId}`,
-    /** Usage buckets: `<prefix>k:<key id>|i:<identity id>|t` `:h|d:<bucket start ms>` (hash: code → count, credits). */
+    /** Usage: `<prefix>k:<key id>|i:<identity id>|t` `:h:<day start ms>` (a day's hours) or `:d:<30-day block start ms>` (its days); lib/usage.lua. */
     usagePrefix: `${prefix}usage:`,
   };
 }

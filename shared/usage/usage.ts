@@ -36,7 +36,7 @@ export async function readUsage(services: Services, call: Call, owner: UsageOwne
   const last = until - (until % granularity.size);
   const ownerKey = owner.kind === 'tenant' ? 't' : `${owner.kind === 'key' ? 'k' : 'i'}:${owner.id}`;
   const details = owner.kind === 'tenant' ? undefined : { [owner.kind === 'key' ? 'key_id' : 'identity_id']: owner.id };
-  const reply = await runOperation(services, scripts.readUsage, call, { args: [ownerKey, granularity.code, first, last, granularity.size], details });
+  const reply = await runOperation(services, scripts.readUsage, call, { args: [ownerKey, granularity.code, first, last], details });
   const buckets: UsageBucket[] = [];
   for (let i = 0; i + 1 < reply.length; i += 2) {
     const counts: Record<string, number> = {};

@@ -1,22 +1,30 @@
 -- lib/usage.lua: usage, counted in the same round trip as each use of a key: per key, per identity and
 -- for the tenant, per hour (kept 90 days) and per day (kept 400 days), the uses by code and the credits
--- spent. Buckets are hashes `USAGE_PREFIX .. owner .. ':' .. h|d .. ':' .. start ms`, with fields
--- `<CODE>` and `credits`; Redis expires each at its retention's end, so nothing sweeps them.
+-- spent. To keep a bucket a few bytes, buckets share a hash: an owner's hours of one day
+-- (`USAGE_PREFIX .. owner .. ':h:' .. day start`, fields `<hour 0-23>:<CODE>` and `<hour>:credits`),
+-- and its days of one 30-day block (`... ':d:' .. block start`, fields `<day 0-29>:<CODE>`, `<day>:credits`).
+-- Redis expires each hash once its last bucket's retention has passed, so nothing sweeps them.
 
-local USAGE_BUCKETS = { { 'h', 3600000, 90 * DAY_MS }, { 'd', DAY_MS, 400 * DAY_MS } }
+local USAGE_GROUPS = {
+  -- granularity, bucket size, buckets per hash, retention
+  { 'h', 3600000, 24, 90 * DAY_MS },
+  { 'd', DAY_MS, 30, 400 * DAY_MS },
+}
 
 -- Counts one use with `code` and the credits it spent for the key, its identity (if any) and the tenant.
 local function record_usage(key_id, identity_id, code, credits_spent)
   local owners = { 't' }
   if key_id then owners[#owners + 1] = 'k:' .. key_id end
   if identity_id and identity_id ~= '' then owners[#owners + 1] = 'i:' .. identity_id end
-  for _, bucket in ipairs(USAGE_BUCKETS) do
-    local start = NOW_MS - NOW_MS % bucket[2]
+  for _, group in ipairs(USAGE_GROUPS) do
+    local span = group[2] * group[3]
+    local first = NOW_MS - NOW_MS % span
+    local index = math.floor((NOW_MS - first) / group[2])
     for _, owner in ipairs(owners) do
-      local key = USAGE_PREFIX .. owner .. ':' .. bucket[1] .. ':' .. start
-      redis.call('HINCRBY', key, code, 1)
-      if credits_spent > 0 then redis.call('HINCRBY', key, 'credits', credits_spent) end
-      redis.call('PEXPIREAT', key, start + bucket[3])
+      local key = USAGE_PREFIX .. owner .. ':' .. group[1] .. ':' .. first
+      redis.call('HINCRBY', key, index .. ':' .. code, 1)
+      if credits_spent > 0 then redis.call('HINCRBY', key, index .. ':credits', credits_spent) end
+      redis.call('PEXPIREAT', key, first + span + group[4])
     end
   end
 end
