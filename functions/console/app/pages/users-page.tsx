@@ -72,7 +72,7 @@ export function UsersPage() {
                   ) : (
                     <>
                       {may('updateUser', { before: user.role, after: user.role === 'admin' ? 'member' : 'admin' }) ? (
-                        <button type="button" aria-label={`Make ${user.username} ${user.role === 'admin' ? 'a member' : 'an admin'}`} onClick={() => change(user.username, { role: user.role === 'admin' ? 'member' : 'admin' })}>
+                        <button type="button" aria-label={`${user.role === 'admin' ? 'Make member' : 'Make admin'}: ${user.username}`} onClick={() => change(user.username, { role: user.role === 'admin' ? 'member' : 'admin' })}>
                           {user.role === 'admin' ? 'Make member' : 'Make admin'}
                         </button>
                       ) : null}
