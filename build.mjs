@@ -121,6 +121,8 @@ export async function buildConsoleApp(dir) {
     target: ['chrome111', 'firefox111', 'safari16.4'],
     jsx: 'automatic',
     jsxImportSource: 'preact',
+    // Given here, not read from functions/console/app/tsconfig.json: the image's build stage has no root tsconfig.json for it to extend.
+    tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
     entryNames: '[name]-[hash]',
     outdir: assets,
     metafile: true,
