@@ -367,6 +367,25 @@ describe('console in Chromium: sessions', () => {
   });
 });
 
+describe('console in Chromium: its content security policy', () => {
+  it('is enforced on the real page: an injected inline script is refused, and the watch reports the violation', async () => {
+    const page = await openConsole();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    const ran = await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'document.body.dataset.inline = "ran"';
+      document.head.append(script);
+      return document.body.dataset.inline === 'ran';
+    });
+    expect(ran).toBe(false);
+    const problems = watched?.problems ?? [];
+    for (let waited = 0; waited < 50 && !problems.some((problem) => problem.startsWith('csp-violation script-src')); waited += 1) await page.waitForTimeout(20);
+    expect(problems.some((problem) => problem.startsWith('csp-violation script-src'))).toBe(true);
+    // Reported as it should be: this test's violation is not a fault of the page.
+    problems.length = 0;
+  });
+});
+
 describe('console in Chromium: keyboard, phone width, accessibility', () => {
   it('works by keyboard alone, with a visible focus', async () => {
     const page = await openConsole();
