@@ -1,7 +1,7 @@
 import type { AuditAction } from './audit/actions.js';
 
 /** The deployable functions; each is its own bundle under dist/<name>/ and scales on its own. */
-export const functionNames = ['token', 'users', 'data', 'api-keys', 'audit', 'audit-offload'] as const;
+export const functionNames = ['token', 'users', 'data', 'api-keys', 'audit', 'audit-offload', 'console'] as const;
 export type FunctionName = (typeof functionNames)[number];
 
 export interface RouteSpec {
@@ -59,6 +59,10 @@ export const routes = [
 
   { id: 'runAuditOffload', fn: 'audit-offload', method: 'POST', path: '/', action: null, public: false, summary: 'Ship pending audit events (scheduled)' },
   { id: 'getAuditBacklog', fn: 'audit-offload', method: 'GET', path: '/backlog', action: null, public: false, summary: 'Audit events waiting per tenant (for alerts)' },
+
+  // The web console (SPEC §13): static files, so no audit action. `/console/` matches `/console` (the router ignores a trailing slash).
+  { id: 'getConsolePage', fn: 'console', method: 'GET', path: '/console', action: null, public: true, summary: "The web console's page" },
+  { id: 'getConsoleAsset', fn: 'console', method: 'GET', path: '/console/assets/{file}', action: null, public: true, summary: "A file of the web console (content-hashed name, cached for a year)" },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteId = (typeof routes)[number]['id'];

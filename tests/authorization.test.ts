@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationsByFunction } from '../functions/operations.js';
 import { policyDocPath, renderPolicyDoc } from '../shared/auth/policy-doc.js';
+import { consoleFiles } from '../shared/console/console-files.js';
 import { decide, policy, scopesOf, type CallerProfile, type Decision, type RoutePolicy, type TargetState } from '../shared/auth/policy.js';
 import { builtInScopes, isBuiltInScope, type Role } from '../shared/auth/scopes.js';
 import { globalKeys, tenantKeyPattern } from '../shared/redis/keys.js';
@@ -204,6 +205,9 @@ const calls: Record<RouteId, (world: World, caller: Caller) => Promise<Call[]>> 
 
   runAuditOffload: async () => [{ label: 'a run', method: 'POST', path: '/function/audit-offload/' }],
   getAuditBacklog: async () => [{ label: 'the backlog', method: 'GET', path: '/function/audit-offload/backlog' }],
+
+  getConsolePage: async () => [{ label: 'the page', method: 'GET', path: '/console/' }],
+  getConsoleAsset: async () => [...consoleFiles(app.services.config.console.dir).assets.keys()].map((file) => ({ label: file, method: 'GET', path: `/console/assets/${file}` })),
 };
 
 /** Everything the tenant holds but its audit trail and what using a key records (last_used, rate log, usage, operation markers). */

@@ -106,7 +106,7 @@ beforeAll(async () => {
   const cwd = process.cwd();
   if (cwd !== root) process.chdir(root);
   try {
-    sizes = await buildBundles(['data', 'token'], { quiet: true });
+    sizes = await buildBundles(['data', 'token', 'console'], { quiet: true });
   } finally {
     if (process.cwd() !== cwd) process.chdir(cwd);
   }
@@ -235,6 +235,29 @@ describe('bundles: dist/token/index.js', () => {
       expect((await withTimeout(token.exited, 15_000, 'token exit')).code).toBe(0);
     } finally {
       await app.close();
+    }
+  }, 60_000);
+});
+
+describe('bundles: dist/console/index.js', () => {
+  it('serves the console built beside it (dist/console/app/), whatever the working directory, and nothing of the API', async () => {
+    const served = await startBundle('console');
+    try {
+      console.log(`cold start of dist/console/index.js: ${served.coldStartMs.toFixed(0)} ms`);
+      const base = `http://127.0.0.1:${served.port}`;
+      const page = await fetch(`${base}/console/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+      const script = /src="(\/console\/assets\/main-[A-Z0-9]+\.js)"/.exec(await page.text())?.[1] ?? '';
+      const asset = await fetch(`${base}${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(await asset.text()).toBe(readFileSync(join(root, 'dist', 'console', 'app', script.replace('/console/', '')), 'utf8'));
+      expect((await fetch(`${base}/console/assets/..%2Fmanifest.json`)).status).toBe(404);
+      expect((await fetch(`${base}/data`)).status).toBe(404);
+    } finally {
+      served.child.kill('SIGTERM');
+      await withTimeout(served.exited, 15_000, 'console exit');
     }
   }, 60_000);
 });

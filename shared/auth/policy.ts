@@ -104,6 +104,10 @@ export const policy = {
   // Internal: the schedulers send no credentials; what a run or the backlog shows depends on the token.
   runAuditOffload: { callers: 'anyone', scope: null, elevatedBy: offloadFigures },
   getAuditBacklog: { callers: 'anyone', scope: null, elevatedBy: offloadFigures },
+
+  // The console's static files are the same for everyone: the page logs in through POST /token.
+  getConsolePage: { callers: 'anyone', scope: null },
+  getConsoleAsset: { callers: 'anyone', scope: null },
 } as const satisfies Record<RouteId, RoutePolicy>;
 
 const byRoute = new Map<string, RoutePolicy>(Object.entries(policy));

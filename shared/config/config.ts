@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { loadOrCreateDevSecrets } from './dev-secrets.js';
 import { defaultSecretsDir, withSecretFiles } from './secrets.js';
@@ -21,6 +22,8 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYWARD_DATA_DIR: z.string().default('.data'),
+  /** The built web console (build.mjs writes it as app/ beside the console's and the gateway's bundles). */
+  KEYWARD_CONSOLE_DIR: z.string().optional(),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   REDIS_SENTINELS: z.string().regex(hostList, 'host:port,host:port,...').optional(),
@@ -169,6 +172,7 @@ function toConfig(values: EnvValues, derived: { production: boolean; dataDir: st
     host: values.HOST,
     logLevel: values.LOG_LEVEL,
     dataDir: derived.dataDir,
+    console: { dir: resolve(values.KEYWARD_CONSOLE_DIR ?? defaultConsoleDir()) },
     redis: {
       mode: values.REDIS_CLUSTER_NODES ? 'cluster' : values.REDIS_SENTINELS ? 'sentinel' : 'standalone',
       url: values.REDIS_URL,
@@ -230,6 +234,11 @@ function toConfig(values: EnvValues, derived: { production: boolean; dataDir: st
       : null,
     http: { trustedProxyHops: values.TRUSTED_PROXY_HOPS, shutdownGraceMs: values.SHUTDOWN_GRACE_MS },
   };
+}
+
+/** `app/` beside the running bundle: in a bundle, import.meta.url is the bundle's own file (build.mjs). */
+function defaultConsoleDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), 'app');
 }
 
 export type LokiAuth = { kind: 'none' } | { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; token: string };

@@ -24,7 +24,7 @@ const connections = 50;
 const coldStartRuns = quick ? 5 : 20;
 const offloadEvents = quick ? 20_000 : 100_000;
 const offloadTenants = 10;
-const functionNames = ['token', 'users', 'data', 'api-keys', 'audit', 'audit-offload'];
+const functionNames = ['token', 'users', 'data', 'api-keys', 'audit', 'audit-offload', 'console'];
 
 const password = 'bench passphrase';
 const workDir = mkdtempSync(join(tmpdir(), 'keyward-bench-'));

@@ -65,6 +65,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     // Tests trigger offload runs back to back; coalescing them is tested on its own.
     AUDIT_MIN_RUN_INTERVAL_MS: '0',
     AUDIT_OFFLOAD_TOKEN: offloadToken,
+    KEYWARD_CONSOLE_DIR: inject('consoleDir'),
     ...extra,
   };
 }
@@ -104,7 +105,9 @@ export async function createTestApp(options: { env?: Record<string, string>; clo
         body,
         remoteAddress: request.address ?? `10.${randomByte()}.${randomByte()}.${randomByte()}`,
       });
-      return { status: response.status, headers: response.headers, text: response.body, body: response.body ? JSON.parse(response.body) : undefined };
+      // The console's routes answer HTML, scripts and styles: only JSON is parsed.
+      const json = response.body && (response.headers['content-type'] ?? '').startsWith('application/json');
+      return { status: response.status, headers: response.headers, text: response.body, body: json ? JSON.parse(response.body) : undefined };
     },
     async close() {
       await closeServices(services);
