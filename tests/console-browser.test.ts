@@ -55,6 +55,8 @@ async function openConsole(options: { width?: number } = {}): Promise<Page> {
   const page = await context.newPage();
   watched = watchPage(page);
   await page.goto(`${base}/console/`);
+  // The app renders after its script runs: wait for the first page to be there (the login form, or the app's navigation).
+  await page.locator('#login-username, nav').first().waitFor();
   return page;
 }
 
