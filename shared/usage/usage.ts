@@ -20,8 +20,8 @@ const granularities = {
 export type UsageOwner = { kind: 'key'; id: string } | { kind: 'identity'; id: string } | { kind: 'tenant' };
 
 /**
- * Usage buckets, oldest first, empty ones left out: uses by code and credits spent, written by each
- * use of a key in the same round trip (shared/redis/lua/lib/usage.lua). Without `until`, up to now;
+ * Usage buckets, oldest first, empty ones left out: verifications by code and credits spent, written
+ * by each verification in the same round trip (shared/redis/lua/lib/usage.lua). Without `until`, up to now;
  * without `since`, the last day of hours or 30 days of days.
  */
 export async function readUsage(services: Services, call: Call, owner: UsageOwner, query: UsageRequest): Promise<UsageBucket[]> {
@@ -40,12 +40,13 @@ export async function readUsage(services: Services, call: Call, owner: UsageOwne
   const buckets: UsageBucket[] = [];
   for (let i = 0; i + 1 < reply.length; i += 2) {
     const counts: Record<string, number> = {};
-    let credits = 0;
+    let extra = 0;
     for (const [field, value] of decodeRecord(reply[i + 1] as unknown[])) {
-      if (field === 'credits') credits = Number(value);
+      if (field === 'extra') extra = Number(value);
       else counts[field] = Number(value);
     }
-    buckets.push({ start: isoTime(Number(reply[i])), counts, credits_spent: credits });
+    // Each valid verification spends 1, and `extra` holds what costs other than 1 added.
+    buckets.push({ start: isoTime(Number(reply[i])), counts, credits_spent: (counts.VALID ?? 0) + extra });
   }
   return buckets;
 }

@@ -10,8 +10,8 @@ export interface ModelCosts {
   /** Bytes per identity (record and indexes), over 1,000 identities. */
   bytesPerIdentity: number;
   /**
-   * Bytes of one owner's (key's, identity's or tenant's) usage per day, with VALID and credits in every
-   * hour: a full hash of the day's 24 hours, and a 30th of a full hash of 30 days (lib/usage.lua's layout).
+   * Bytes of one owner's (key's, identity's or tenant's) usage per day, with two codes in every hour:
+   * a full hash of the day's 24 hours, and a 30th of a full hash of 30 days (lib/usage.lua's layout).
    */
   bytesPerUsageDay: number;
   /** Per algorithm: the state's bytes once the limit is full (1,000 uses in the window), and Redis µs per verification. */
@@ -56,7 +56,7 @@ export async function measureModelCosts(apiKeys: string, headers: Record<string,
 
     const full = async (name: string, buckets: number) => {
       const key = `${keys.usagePrefix}bench:${name}`;
-      for (let i = 0; i < buckets; i += 1) await redis.hset(key, `${i}:VALID`, 1000 + i, `${i}:credits`, 3000 + i);
+      for (let i = 0; i < buckets; i += 1) await redis.hset(key, `${i}:VALID`, 1000 + i, `${i}:RATE_LIMITED`, 10 + i);
       const bytes = Number((await redis.memory('USAGE', key)) ?? 0);
       await redis.del(key);
       return bytes;

@@ -361,7 +361,7 @@ function printReport(
   lines.push('', `audit offload: ${offloadEvents} events over ${offloadTenants} tenants to the Loki stand-in: ${offload.eventsPerSecond} events/s, peak RSS ${offload.peakRssMiB} MiB`);
   lines.push(
     '',
-    `Redis memory: ${model.bytesPerKey} B per API key, ${model.bytesPerIdentity} B per identity, ${model.bytesPerUsageDay} B of usage per key, identity or tenant per day (hours and days, VALID and credits in every hour)`,
+    `Redis memory: ${model.bytesPerKey} B per API key, ${model.bytesPerIdentity} B per identity, ${model.bytesPerUsageDay} B of usage per key, identity or tenant per day (hours and days, two codes in every hour)`,
     '',
     '| rate limit, 1,000 uses in its window | state in Redis (bytes) | Redis µs per verification |',
     '| --- | ---: | ---: |',

@@ -3,7 +3,7 @@
 -- KEYS: the frame only (buckets are read by name inside the tenant's slot, from USAGE_PREFIX).
 -- ARG[1] owner: 't' | 'k:<key id>' | 'i:<identity id>'   ARG[2] granularity: 'h' | 'd'
 -- ARG[3] first bucket start, ms   ARG[4] last bucket start, ms
--- Returns {'ok', start, {field, value, ...}, start, {...}, ...} (fields: the codes, and credits) | {denial}.
+-- Returns {'ok', start, {field, value, ...}, start, {...}, ...} (fields: the codes, and extra) | {denial}.
 local scopes, denial = guard()
 if denial then return denial end
 local size, per = nil, nil

@@ -26,7 +26,7 @@ if code == 'valid' then
 end
 local CODE = string.upper(code)
 local identity_id = identity and identity.id or (fields and fields[6] ~= '' and fields[6]) or nil
-record_usage(id, identity_id, CODE, code == 'valid' and cost or 0)
+record_usage(id, identity_id, CODE, code == 'valid' and cost - 1 or 0)
 audit(ACTION, code == 'valid' and 'success' or 'failure', nil,
   member('code', CODE) .. (id and member('key_id', id) or '') .. (identity_id and member('identity_id', identity_id) or ''))
 local default, limits = {}, {}

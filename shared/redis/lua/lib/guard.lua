@@ -26,18 +26,11 @@ local function check_caller()
   end
   local code, id, record_key, fields = find_api_key(PRINCIPAL_KEY, PROOF)
   if id then actor_id = id end
-  if code ~= 'valid' then
-    if id then record_usage(id, fields[6], string.upper(code), 0) end
-    return nil, { key_denials[code] }
-  end
-  if REQUIRED_SCOPE ~= '' and not has_all(fields[3], REQUIRED_SCOPE) then
-    record_usage(id, fields[6], 'FORBIDDEN', 0)
-    return nil, { 'insufficient_scope' }
-  end
-  -- A request made with a key is one use of it: cost 1, its auto-applied limits.
+  if code ~= 'valid' then return nil, { key_denials[code] } end
+  if REQUIRED_SCOPE ~= '' and not has_all(fields[3], REQUIRED_SCOPE) then return nil, { 'insufficient_scope' } end
+  -- A request made with a key is one use of it: cost 1, its auto-applied limits (usage counts verifications only).
   local use, applied = use_key(record_key, fields, 1, nil)
   redis.call('HSET', record_key, 'last_used', NOW)
-  record_usage(id, fields[6], string.upper(use), use == 'valid' and 1 or 0)
   if use == 'rate_limited' then
     for _, l in ipairs(applied) do
       if l.exceeded then return nil, { 'rate_limited', l.limit, math.max(0, l.limit - l.used), l.reset } end
