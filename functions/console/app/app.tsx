@@ -34,7 +34,7 @@ const sections: Section[] = [
   { path: 'data', label: 'Data', needs: 'listItems' },
   { path: 'users', label: 'Users', needs: 'listUsers' },
   { path: 'audit', label: 'Audit log', needs: 'listAuditLogs' },
-  { path: 'usage', label: 'Usage', needs: 'listApiKeys' },
+  { path: 'usage', label: 'Usage', needs: 'getUsage' },
 ];
 
 function NotOffered() {
@@ -60,7 +60,9 @@ function Page({ parts }: { parts: string[] }) {
   if (section === 'data') return <DataPage />;
   if (section === 'users') return <UsersPage />;
   if (section === 'audit') return <AuditPage />;
-  return <UsagePage />;
+  if (first === 'key' && second) return may('getApiKeyUsage') ? <UsagePage owner={{ kind: 'key', id: second }} /> : <NotOffered />;
+  if (first === 'identity' && second) return may('getIdentityUsage') ? <UsagePage owner={{ kind: 'identity', id: second }} /> : <NotOffered />;
+  return <UsagePage owner={{ kind: 'tenant' }} />;
 }
 
 function Shell({ parts }: { parts: string[] }) {

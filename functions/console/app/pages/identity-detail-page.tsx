@@ -89,6 +89,11 @@ export function IdentityDetailPage({ identityId }: { identityId: string }) {
         <>
           <IdentityFacts identity={identity} />
           <div class="actions">
+            {may('getIdentityUsage') ? (
+              <a class="button" href={href('usage', 'identity', identityId)}>
+                Usage
+              </a>
+            ) : null}
             {mayChange ? (
               <a class="button" href={href('identities', identityId, 'edit')}>
                 Edit

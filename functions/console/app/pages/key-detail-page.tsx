@@ -86,6 +86,11 @@ export function KeyDetailPage({ keyId }: { keyId: string }) {
           <h2>Named rate limits</h2>
           <RateLimitsTable label="Rate limits of this key" limits={apiKey.ratelimits} />
           <div class="actions">
+            {may('getApiKeyUsage') ? (
+              <a class="button" href={href('usage', 'key', keyId)}>
+                Usage
+              </a>
+            ) : null}
             {mayChange ? (
               <button type="button" onClick={() => setEnabled(!apiKey.enabled)}>
                 {apiKey.enabled ? 'Disable' : 'Enable'}
