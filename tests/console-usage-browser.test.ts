@@ -8,7 +8,7 @@ import { buildOpenApiDocument } from '../shared/openapi/document.js';
 import { createHttpServer, type HttpServer } from '../shared/runtime/server.js';
 import { launchChromium, newContext, screenshot, seriousAxeViolations, type AxeViolation } from './support/browser.js';
 import { fact, go, logIn, openWatchedConsole } from './support/console-pages.js';
-import { createTestApp, newTenant, uniqueName, type TestApp, type TestTenant } from './support/harness.js';
+import { addUser, createTestApp, newTenant, uniqueName, type TestApp, type TestTenant } from './support/harness.js';
 
 /**
  * The console's identities and usage pages end to end (SPEC §13, §14), as tests/console-browser.test.ts
@@ -322,6 +322,32 @@ describe('console in Chromium: identities and usage', () => {
     await page.getByRole('button', { name: 'Find' }).click();
     await page.getByText('No identity has the external id "nobody-has-this".').waitFor();
     await screenshot(page, 'identities');
+  });
+
+  it('a member edits an identity, but is not offered to change or delete one whose keys hold scopes they lack (nor would the service let them)', async () => {
+    const member = await addUser(app, tenant, 'member');
+    const identities = [];
+    for (const scopes of [['audit:read'], ['data:read']]) {
+      const identity = (await app.request('POST', '/identities', { token: tenant.admin.token, json: { external_id: uniqueName(scopes[0]?.replace(':', '-') ?? 'none') } })).body as { identity_id: string; external_id: string };
+      expect((await app.request('POST', '/api-keys', { token: tenant.admin.token, json: { name: uniqueName('k'), scopes, identity_id: identity.identity_id } })).status).toBe(201);
+      identities.push(identity);
+    }
+    const [strong, weak] = identities;
+    const page = await openConsole();
+    await logIn(page, member);
+    await go(page, `#/identities/${strong?.identity_id}`, `Identity ${strong?.external_id}`);
+    await page.getByText('Its keys hold scopes you do not hold').waitFor();
+    for (const name of ['Edit', 'Delete identity']) expect(await page.getByRole('main').getByRole(name === 'Edit' ? 'link' : 'button', { name, exact: true }).count(), name).toBe(0);
+    expect((await app.request('PATCH', `/identities/${strong?.identity_id}`, { token: member.token, json: { meta: { by: 'member' } } })).status).toBe(403);
+
+    await go(page, `#/identities/${weak?.identity_id}`, `Identity ${weak?.external_id}`);
+    expect(await page.getByRole('button', { name: 'Delete identity' }).count()).toBe(1);
+    await page.getByRole('main').getByRole('link', { name: 'Edit', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: `Edit identity ${weak?.external_id}` }).waitFor();
+    await page.getByLabel(/^Meta/).fill('{"by": "member"}');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { level: 1, name: `Identity ${weak?.external_id}` }).waitFor();
+    await eventually(() => fact(page, 'Meta')).toBe('{"by":"member"}');
   });
 
   it('fits a 375 px wide screen, and axe-core finds no serious or critical violation on the identities and usage pages', async () => {

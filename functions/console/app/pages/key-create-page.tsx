@@ -5,6 +5,7 @@ import type { NewApiKey } from '../api/types.js';
 import { ErrorNote } from '../components/error-note.js';
 import { PageHeading } from '../components/page-heading.js';
 import { RateLimitsFieldset } from '../components/rate-limits-fieldset.js';
+import { useLoad } from '../components/use-load.js';
 import { wholeNumber } from '../format.js';
 import { freshSecret } from '../state/fresh-secret.js';
 import { href, navigate } from '../state/route.js';
@@ -85,6 +86,8 @@ export function KeyCreatePage({ identityId }: { identityId?: string }) {
     if (!identityId) return;
     getIdentity(identityId).then((identity) => update({ identity: identity.external_id }), setError);
   }, [identityId]);
+  // Suggestions for the identity field (the first 100); any other is found by its exact external id.
+  const identities = useLoad(async () => (may('listIdentities') ? (await listIdentities(null, undefined, 100)).items : []), []);
   // Only the built-in scopes this user holds: the service refuses a key with more (nobody gains a scope through a key).
   const grantable = builtInScopes.filter((scope) => may('createApiKey', { after: scope }));
   const toggle = (scope: string, on: boolean) => update({ scopes: on ? [...draft.scopes, scope] : draft.scopes.filter((held) => held !== scope) });
@@ -168,7 +171,12 @@ export function KeyCreatePage({ identityId }: { identityId?: string }) {
         <RateLimitsFieldset id="key-limit" legend="Named rate limits (optional)" limits={draft.limits} onChange={(limits) => update({ limits })} />
 
         <label for="key-identity">Identity (its external id, optional)</label>
-        <input id="key-identity" autocomplete="off" aria-describedby="key-identity-help" value={draft.identity} onInput={(event) => update({ identity: event.currentTarget.value })} />
+        <input id="key-identity" list="key-identity-choices" autocomplete="off" aria-describedby="key-identity-help" value={draft.identity} onInput={(event) => update({ identity: event.currentTarget.value })} />
+        <datalist id="key-identity-choices">
+          {(identities.data ?? []).map((identity) => (
+            <option key={identity.identity_id} value={identity.external_id} />
+          ))}
+        </datalist>
         <p id="key-identity-help" class="muted">
           The key then shares the identity's rate limits and credits, and its usage counts for the identity too.
         </p>
