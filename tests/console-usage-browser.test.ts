@@ -274,6 +274,11 @@ describe('console in Chromium: identities and usage', () => {
     await page.getByLabel('Usage of').selectOption({ label: 'The whole tenant' });
     await page.getByRole('heading', { level: 1, name: 'Usage of the whole tenant' }).waitFor();
     await eventually(() => usageTotals(page)).toEqual({ Hour: 'Total', ...totals });
+    // By keyboard: an arrow key on the selector shows the next owner's usage, and the focus stays on the selector.
+    await page.getByLabel('Usage of').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.getByRole('heading', { level: 1, name: /^Usage of identity / }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('usage-owner');
 
     // Edit: meta, the shared limit's size, credits removed.
     await go(page, `#/identities/${identityId}/edit`, `Edit identity ${externalId}`);

@@ -6,9 +6,9 @@ import { TimeBarChart, type BarSeries } from '../components/time-bar-chart.js';
 import { useLoad } from '../components/use-load.js';
 import { href } from '../state/route.js';
 import { UsageOwnerSelect, ownerValue } from './usage-owner-select.js';
-import { bucketLabel, countOf, creditsInWords, summarize, usesInWords } from './usage-summary.js';
+import { bucketLabel, countOf, creditsInWords, summarize, usesInWords, type UsageSummary } from './usage-summary.js';
 import { UsageTable } from './usage-table.js';
-import { bucketMs, rangeChoices, usageRange, type Granularity, type RangeChoice, type RangeRequest } from './usage-range.js';
+import { bucketMs, rangeChoices, usageRange, type Granularity, type RangeRequest } from './usage-range.js';
 
 /** The owner in words, for the heading: a deleted key's usage is still there, so a 404 just shows its id. */
 async function ownerName(owner: UsageOwner): Promise<string> {
@@ -40,7 +40,10 @@ export function UsagePage({ owner }: { owner: UsageOwner }) {
     setDraft(next);
     if (next.choice !== 'custom') setApplied(next);
   };
-  const chooseRange = (choice: RangeChoice) => change({ ...draft, choice, granularity: rangeChoices.find((preset) => preset.value === choice)?.granularity ?? draft.granularity });
+  const chooseRange = (value: string) => {
+    const preset = rangeChoices.find((choice) => choice.value === value);
+    if (preset) change({ ...draft, choice: preset.value, granularity: preset.granularity ?? draft.granularity });
+  };
 
   const shown = loaded.data;
   const charts = useMemo(() => {
@@ -56,7 +59,7 @@ export function UsagePage({ owner }: { owner: UsageOwner }) {
   const title = `Usage of ${name.data ?? '…'}`;
   return (
     <>
-      <PageHeading title={title} />
+      <PageHeading title={title} page="usage" />
       {owner.kind === 'key' ? (
         <p>
           <a href={href('keys', owner.id)}>Back to the key</a>
@@ -78,7 +81,7 @@ export function UsagePage({ owner }: { owner: UsageOwner }) {
         <UsageOwnerSelect owner={owner} ownerName={name.data ?? whose} />
         <div>
           <label for="usage-range">Range</label>
-          <select id="usage-range" value={draft.choice} onChange={(event) => chooseRange(event.currentTarget.value as RangeChoice)}>
+          <select id="usage-range" value={draft.choice} onChange={(event) => chooseRange(event.currentTarget.value)}>
             {rangeChoices.map((choice) => (
               <option key={choice.value} value={choice.value}>
                 {choice.label}
@@ -120,7 +123,7 @@ export function UsagePage({ owner }: { owner: UsageOwner }) {
 
 interface UsageResultProps {
   granularity: Granularity;
-  summary: ReturnType<typeof summarize>;
+  summary: UsageSummary;
   range: { from: number; to: number };
   charts: { words: string; uses: BarSeries[]; credits: BarSeries[]; usesSummary: string; creditsSummary: string };
 }
