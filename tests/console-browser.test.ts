@@ -6,7 +6,8 @@ import { operationsByFunction } from '../functions/operations.js';
 import { createGatewayHandler } from '../shared/gateway/gateway-handler.js';
 import { buildOpenApiDocument } from '../shared/openapi/document.js';
 import { createHttpServer, type HttpServer } from '../shared/runtime/server.js';
-import { launchChromium, newContext, screenshot, seriousAxeViolations, watchPage, type AxeViolation } from './support/browser.js';
+import { launchChromium, newContext, screenshot, seriousAxeViolations, type AxeViolation } from './support/browser.js';
+import { fact, go, logIn, openWatchedConsole } from './support/console-pages.js';
 import { addApiKey, addUser, createTestApp, newTenant, testPassword, uniqueName, type TestApp, type TestTenant, type TestUser } from './support/harness.js';
 
 /**
@@ -49,31 +50,12 @@ afterEach(async () => {
   expect(problems, 'CSP violations or errors on the page').toEqual([]);
 });
 
-/** A fresh browser profile on the real page (its CSP enforced), watched for violations and errors. */
+/** The real page in a fresh profile, closed and checked for violations and errors after each test. */
 async function openConsole(options: { width?: number } = {}): Promise<Page> {
-  context = await newContext(browser, options);
-  const page = await context.newPage();
-  watched = watchPage(page);
-  await page.goto(`${base}/console/`);
-  // The app renders after its script runs: wait for the first page to be there (the login form, or the app's navigation).
-  await page.locator('#login-username, nav').first().waitFor();
-  return page;
-}
-
-async function logIn(page: Page, user: TestUser): Promise<void> {
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
-
-async function go(page: Page, hash: string, heading: string | RegExp): Promise<void> {
-  await page.evaluate((to) => (location.hash = to), hash);
-  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-}
-
-async function fact(page: Page, term: string): Promise<string> {
-  return (await page.locator('.facts div', { has: page.locator('dt', { hasText: new RegExp(`^${term}$`) }) }).locator('dd').textContent()) ?? '';
+  const opened = await openWatchedConsole(browser, base, options);
+  context = opened.context;
+  watched = opened.watched;
+  return opened.page;
 }
 
 /** Verifies a key on the Verify page; returns the heading ("Valid: VALID", "Not valid: NOT_FOUND"). */
@@ -283,7 +265,7 @@ describe('console in Chromium: users and roles', () => {
     const page = await openConsole();
     await logIn(page, member);
     const nav = page.getByRole('navigation', { name: 'Main' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['API keys', 'Verify', 'Data', 'Usage']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['API keys', 'Identities', 'Verify', 'Data', 'Usage']);
     await page.evaluate(() => (location.hash = '#/users'));
     await page.getByText('This page is not available to your account.').waitFor();
     expect(await page.getByRole('table').count()).toBe(0);

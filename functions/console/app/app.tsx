@@ -4,6 +4,10 @@ import { AuditPage } from './pages/audit-page.js';
 import { DataCreatePage } from './pages/data-create-page.js';
 import { DataItemPage } from './pages/data-item-page.js';
 import { DataPage } from './pages/data-page.js';
+import { IdentitiesPage } from './pages/identities-page.js';
+import { IdentityCreatePage } from './pages/identity-create-page.js';
+import { IdentityDetailPage } from './pages/identity-detail-page.js';
+import { IdentityEditPage } from './pages/identity-edit-page.js';
 import { KeyCreatePage } from './pages/key-create-page.js';
 import { KeyDetailPage } from './pages/key-detail-page.js';
 import { KeysPage } from './pages/keys-page.js';
@@ -25,11 +29,12 @@ interface Section {
 
 const sections: Section[] = [
   { path: 'keys', label: 'API keys', needs: 'listApiKeys' },
+  { path: 'identities', label: 'Identities', needs: 'listIdentities' },
   { path: 'verify', label: 'Verify', needs: 'verifyApiKey' },
   { path: 'data', label: 'Data', needs: 'listItems' },
   { path: 'users', label: 'Users', needs: 'listUsers' },
   { path: 'audit', label: 'Audit log', needs: 'listAuditLogs' },
-  { path: 'usage', label: 'Usage', needs: 'listApiKeys' },
+  { path: 'usage', label: 'Usage', needs: 'getUsage' },
 ];
 
 function NotOffered() {
@@ -42,16 +47,22 @@ function Page({ parts }: { parts: string[] }) {
   const allowed = sections.find((candidate) => candidate.path === section);
   if (!allowed) return <p>There is no such page. <a href={href('keys')}>Go to API keys</a>.</p>;
   if (!may(allowed.needs)) return <NotOffered />;
-  if (section === 'keys' && first === 'new') return may('createApiKey') ? <KeyCreatePage /> : <NotOffered />;
+  if (section === 'keys' && first === 'new') return may('createApiKey') ? <KeyCreatePage identityId={second} /> : <NotOffered />;
   if (section === 'keys' && first) return <KeyDetailPage keyId={first} />;
   if (section === 'keys') return <KeysPage />;
+  if (section === 'identities' && first === 'new') return may('createIdentity') ? <IdentityCreatePage /> : <NotOffered />;
+  if (section === 'identities' && first && second === 'edit') return may('updateIdentity') ? <IdentityEditPage identityId={first} /> : <NotOffered />;
+  if (section === 'identities' && first) return <IdentityDetailPage identityId={first} />;
+  if (section === 'identities') return <IdentitiesPage />;
   if (section === 'verify') return <VerifyPage />;
   if (section === 'data' && first === 'new') return may('createItem') ? <DataCreatePage /> : <NotOffered />;
   if (section === 'data' && first === 'item' && second !== undefined) return <DataItemPage itemKey={second} />;
   if (section === 'data') return <DataPage />;
   if (section === 'users') return <UsersPage />;
   if (section === 'audit') return <AuditPage />;
-  return <UsagePage />;
+  if (first === 'key' && second) return may('getApiKeyUsage') ? <UsagePage owner={{ kind: 'key', id: second }} /> : <NotOffered />;
+  if (first === 'identity' && second) return may('getIdentityUsage') ? <UsagePage owner={{ kind: 'identity', id: second }} /> : <NotOffered />;
+  return <UsagePage owner={{ kind: 'tenant' }} />;
 }
 
 function Shell({ parts }: { parts: string[] }) {

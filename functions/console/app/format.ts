@@ -33,3 +33,9 @@ export function localToIso(value: string): string | undefined {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
+
+/** Credits (a key's quota, an identity's credits) in words: what is left and how they refill. */
+export function formatCredits(credits: { remaining: number; refill: { amount: number; interval: string } | null } | null): string {
+  if (!credits) return 'none';
+  return `${credits.remaining.toLocaleString('en')} left${credits.refill ? `, refilled ${credits.refill.interval} to ${credits.refill.amount.toLocaleString('en')}` : ''}`;
+}

@@ -5,14 +5,19 @@ import type {
   AuditEvent,
   AuditFilter,
   CreatedApiKey,
+  Identity,
+  IdentityChange,
   Item,
   ItemChange,
   ItemList,
   NewApiKey,
+  NewIdentity,
   NewItem,
   NewUser,
   Rotation,
   TokenResponse,
+  UsageBucket,
+  UsageFilter,
   User,
   UserChange,
   Verification,
@@ -39,8 +44,9 @@ export async function getMe(): Promise<User> {
   return (await request<User>('GET', '/users/me')).body;
 }
 
-export async function listApiKeys(cursor: string | null, limit = 50): Promise<Page<ApiKey>> {
-  const answer = await request<ApiKey[]>('GET', '/api-keys', { query: { limit, cursor: cursor ?? undefined } });
+/** GET /api-keys, all of the tenant's or an identity's (`identityId`). */
+export async function listApiKeys(cursor: string | null, limit = 50, identityId?: string): Promise<Page<ApiKey>> {
+  const answer = await request<ApiKey[]>('GET', '/api-keys', { query: { limit, cursor: cursor ?? undefined, identity_id: identityId } });
   return { items: answer.body, next: answer.headers.get('x-next-cursor') };
 }
 
@@ -66,6 +72,38 @@ export async function deleteApiKey(keyId: string): Promise<void> {
 
 export async function verifyApiKey(verify: VerifyRequest): Promise<Verification> {
   return (await request<Verification>('POST', '/api-keys/verify', { json: verify })).body;
+}
+
+/** GET /identities: a page, or with `externalId` the one identity that has it (exact match). */
+export async function listIdentities(cursor: string | null, externalId?: string, limit = 50): Promise<Page<Identity>> {
+  const answer = await request<Identity[]>('GET', '/identities', { query: { limit, cursor: cursor ?? undefined, external_id: externalId } });
+  return { items: answer.body, next: answer.headers.get('x-next-cursor') };
+}
+
+export async function createIdentity(identity: NewIdentity): Promise<Identity> {
+  return (await request<Identity>('POST', '/identities', { json: identity })).body;
+}
+
+export async function getIdentity(identityId: string): Promise<Identity> {
+  return (await request<Identity>('GET', `/identities/${enc(identityId)}`)).body;
+}
+
+export async function updateIdentity(identityId: string, change: IdentityChange): Promise<Identity> {
+  return (await request<Identity>('PATCH', `/identities/${enc(identityId)}`, { json: change })).body;
+}
+
+/** 409 while keys still belong to it: the service's detail says so. */
+export async function deleteIdentity(identityId: string): Promise<void> {
+  await request('DELETE', `/identities/${enc(identityId)}`);
+}
+
+/** Whose usage: the tenant's total, one key's or one identity's. */
+export type UsageOwner = { kind: 'tenant' } | { kind: 'key'; id: string } | { kind: 'identity'; id: string };
+
+/** GET /usage, /api-keys/{id}/usage or /identities/{id}/usage: non-empty buckets, oldest first. */
+export async function getUsage(owner: UsageOwner, filter: UsageFilter): Promise<UsageBucket[]> {
+  const path = owner.kind === 'tenant' ? '/usage' : owner.kind === 'key' ? `/api-keys/${enc(owner.id)}/usage` : `/identities/${enc(owner.id)}/usage`;
+  return (await request<UsageBucket[]>('GET', path, { query: { ...filter } })).body;
 }
 
 export async function listItems(prefix: string, cursor: string | null, limit = 100): Promise<Page<string>> {

@@ -3,6 +3,9 @@ import type { ApiKeySchema, CreateApiKeyBody, CreatedApiKeySchema, RotateApiKeyB
 import type { AuditEventSchema, ListAuditLogsQuery } from '../../../../shared/audit/schemas.js';
 import type { TokenResponseSchema } from '../../../../shared/auth/schemas.js';
 import type { CreateItemBody, ItemListSchema, ItemSchema, UpdateItemBody } from '../../../../shared/data/schemas.js';
+import type { CreateIdentityBody, IdentitySchema, UpdateIdentityBody } from '../../../../shared/identities/schemas.js';
+import type { NamedRateLimitSchema } from '../../../../shared/limits/schemas.js';
+import type { UsageBucketSchema, UsageQuery } from '../../../../shared/usage/schemas.js';
 import type { CreateUserBody, UpdateUserBody, UserSchema } from '../../../../shared/users/schemas.js';
 
 // The wire shapes, taken from the service's own zod schemas (types only: nothing of zod ships in the
@@ -17,6 +20,17 @@ export type ApiKeyChange = z.input<typeof UpdateApiKeyBody>;
 export type Rotation = z.input<typeof RotateApiKeyBody>;
 export type VerifyRequest = z.input<typeof VerifyApiKeyBody>;
 export type Verification = z.output<typeof VerificationSchema>;
+
+/** A named rate limit as sent (on a key or an identity). */
+export type NamedRateLimit = z.input<typeof NamedRateLimitSchema>;
+
+export type Identity = z.output<typeof IdentitySchema>;
+export type NewIdentity = z.input<typeof CreateIdentityBody>;
+export type IdentityChange = z.input<typeof UpdateIdentityBody>;
+
+export type UsageBucket = z.output<typeof UsageBucketSchema>;
+/** The query as sent: times as ISO text. */
+export type UsageFilter = z.input<typeof UsageQuery>;
 
 export type Item = z.output<typeof ItemSchema>;
 export type ItemList = z.output<typeof ItemListSchema>;

@@ -1,13 +1,16 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { builtInScopes } from '../../../../shared/auth/scopes.js';
-import { createApiKey } from '../api/keyward.js';
+import { createApiKey, getIdentity, listIdentities } from '../api/keyward.js';
 import type { NewApiKey } from '../api/types.js';
 import { ErrorNote } from '../components/error-note.js';
 import { PageHeading } from '../components/page-heading.js';
+import { RateLimitsFieldset } from '../components/rate-limits-fieldset.js';
+import { useLoad } from '../components/use-load.js';
 import { wholeNumber } from '../format.js';
 import { freshSecret } from '../state/fresh-secret.js';
 import { href, navigate } from '../state/route.js';
 import { may } from '../state/session.js';
+import { toRateLimits, type LimitDraft } from './limits-draft.js';
 
 const expiryChoices: [string, number | undefined][] = [
   ['Never', undefined],
@@ -30,9 +33,19 @@ interface Draft {
   refillInterval: '' | 'daily' | 'monthly';
   meta: string;
   prefix: string;
+  /** The external id of the identity the key joins; blank for none. */
+  identity: string;
+  limits: LimitDraft[];
 }
 
-const emptyDraft: Draft = { name: '', scopes: [], customScopes: '', expiry: 0, rateLimit: '', rateWindow: '60', quota: '', refillAmount: '', refillInterval: '', meta: '{}', prefix: '' };
+const emptyDraft: Draft = { name: '', scopes: [], customScopes: '', expiry: 0, rateLimit: '', rateWindow: '60', quota: '', refillAmount: '', refillInterval: '', meta: '{}', prefix: '', identity: '', limits: [] };
+
+/** The identity with this external id (the API matches it exactly), or a sentence saying there is none. */
+async function identityIdOf(externalId: string): Promise<string> {
+  const found = (await listIdentities(null, externalId, 1)).items[0];
+  if (!found) throw new Error(`Identity: no identity has the external id "${externalId}"`);
+  return found.identity_id;
+}
 
 /** The form, checked here for what the page can tell (numbers, JSON); the service checks the rest (422 with its detail). */
 function toRequest(draft: Draft): NewApiKey {
@@ -58,16 +71,23 @@ function toRequest(draft: Draft): NewApiKey {
     const amount = wholeNumber(draft.refillAmount, 'Refill amount', 1);
     if (draft.refillInterval && amount !== undefined) key.quota.refill = { amount, interval: draft.refillInterval };
   }
+  if (draft.limits.length > 0) key.ratelimits = toRateLimits(draft.limits);
   if (draft.prefix.trim()) key.prefix = draft.prefix.trim();
   return key;
 }
 
-/** POST /api-keys, then the key's page, where its secret is shown once. */
-export function KeyCreatePage() {
+/** POST /api-keys, then the key's page, where its secret is shown once. From an identity's page, the key joins it. */
+export function KeyCreatePage({ identityId }: { identityId?: string }) {
   const [draft, setDraft] = useState<Draft>(emptyDraft);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const update = (change: Partial<Draft>) => setDraft((current) => ({ ...current, ...change }));
+  useEffect(() => {
+    if (!identityId) return;
+    getIdentity(identityId).then((identity) => update({ identity: identity.external_id }), setError);
+  }, [identityId]);
+  // Suggestions for the identity field (the first 100); any other is found by its exact external id.
+  const identities = useLoad(async () => (may('listIdentities') ? (await listIdentities(null, undefined, 100)).items : []), []);
   // Only the built-in scopes this user holds: the service refuses a key with more (nobody gains a scope through a key).
   const grantable = builtInScopes.filter((scope) => may('createApiKey', { after: scope }));
   const toggle = (scope: string, on: boolean) => update({ scopes: on ? [...draft.scopes, scope] : draft.scopes.filter((held) => held !== scope) });
@@ -76,7 +96,10 @@ export function KeyCreatePage() {
     setError(null);
     setBusy(true);
     try {
-      const created = await createApiKey(toRequest(draft));
+      const key = toRequest(draft);
+      const externalId = draft.identity.trim();
+      if (externalId) key.identity_id = await identityIdOf(externalId);
+      const created = await createApiKey(key);
       freshSecret.value = { keyId: created.key_id, value: created.key_value, rotated: false };
       navigate('keys', created.key_id);
     } catch (caught) {
@@ -144,6 +167,19 @@ export function KeyCreatePage() {
             </div>
           </div>
         </fieldset>
+
+        <RateLimitsFieldset id="key-limit" legend="Named rate limits (optional)" limits={draft.limits} onChange={(limits) => update({ limits })} />
+
+        <label for="key-identity">Identity (its external id, optional)</label>
+        <input id="key-identity" list="key-identity-choices" autocomplete="off" aria-describedby="key-identity-help" value={draft.identity} onInput={(event) => update({ identity: event.currentTarget.value })} />
+        <datalist id="key-identity-choices">
+          {(identities.data ?? []).map((identity) => (
+            <option key={identity.identity_id} value={identity.external_id} />
+          ))}
+        </datalist>
+        <p id="key-identity-help" class="muted">
+          The key then shares the identity's rate limits and credits, and its usage counts for the identity too.
+        </p>
 
         <label for="key-meta">Meta (a JSON object, returned on verification)</label>
         <textarea id="key-meta" class="mono" rows={3} value={draft.meta} onInput={(event) => update({ meta: event.currentTarget.value })} />

@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
-import { deleteApiKey, getApiKey, updateApiKey } from '../api/keyward.js';
+import { deleteApiKey, getApiKey, getIdentity, updateApiKey } from '../api/keyward.js';
 import type { ApiKey } from '../api/types.js';
 import { ConfirmButton } from '../components/confirm-button.js';
 import { ErrorNote } from '../components/error-note.js';
 import { PageHeading } from '../components/page-heading.js';
+import { RateLimitsTable } from '../components/rate-limits-table.js';
 import { SecretOnce } from '../components/secret-once.js';
 import { useLoad } from '../components/use-load.js';
 import { formatSeconds, formatTime } from '../format.js';
@@ -11,6 +12,12 @@ import { freshSecret } from '../state/fresh-secret.js';
 import { href, navigate } from '../state/route.js';
 import { may } from '../state/session.js';
 import { RotateForm } from './rotate-form.js';
+
+/** The identity the key belongs to, by its external id, linked to its page. */
+function IdentityLink({ identityId }: { identityId: string }) {
+  const loaded = useLoad(() => getIdentity(identityId), [identityId]);
+  return <a href={href('identities', identityId)}>{loaded.data ? loaded.data.external_id : identityId}</a>;
+}
 
 function KeyFacts({ apiKey }: { apiKey: ApiKey }) {
   const { rate_limit: rate, quota } = apiKey;
@@ -35,6 +42,10 @@ function KeyFacts({ apiKey }: { apiKey: ApiKey }) {
           <dd class={term === 'Start' || term === 'Key id' || term === 'Meta' ? 'mono' : undefined}>{value}</dd>
         </div>
       ))}
+      <div>
+        <dt>Identity</dt>
+        <dd>{apiKey.identity_id ? <IdentityLink identityId={apiKey.identity_id} /> : 'none'}</dd>
+      </div>
     </dl>
   );
 }
@@ -72,7 +83,14 @@ export function KeyDetailPage({ keyId }: { keyId: string }) {
           <KeyFacts apiKey={apiKey} />
           <ErrorNote error={error} />
           {!mayChange && !mayRotate && !mayDelete ? <p class="muted">This key holds scopes you do not hold: you can see it, not change it.</p> : null}
+          <h2>Named rate limits</h2>
+          <RateLimitsTable label="Rate limits of this key" limits={apiKey.ratelimits} />
           <div class="actions">
+            {may('getApiKeyUsage') ? (
+              <a class="button" href={href('usage', 'key', keyId)}>
+                Usage
+              </a>
+            ) : null}
             {mayChange ? (
               <button type="button" onClick={() => setEnabled(!apiKey.enabled)}>
                 {apiKey.enabled ? 'Disable' : 'Enable'}
