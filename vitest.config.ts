@@ -21,6 +21,7 @@ const functional = [
   'tests/lua-scripts.test.ts',
   'tests/admin-cli.test.ts',
   'tests/tenant-delete.test.ts',
+  'tests/identities.test.ts',
   'tests/no-secrets.test.ts',
 ];
 

@@ -3,6 +3,7 @@ import type { Operation } from '../shared/runtime/operation.js';
 import { apiKeysOperations } from './api-keys/handler.js';
 import { auditOffloadOperations } from './audit-offload/handler.js';
 import { auditOperations } from './audit/handler.js';
+import { consoleOperations } from './console/handler.js';
 import { dataOperations } from './data/handler.js';
 import { tokenOperations } from './token/handler.js';
 import { usersOperations } from './users/handler.js';
@@ -15,4 +16,5 @@ export const operationsByFunction: Record<FunctionName, readonly Operation[]> = 
   'api-keys': apiKeysOperations,
   audit: auditOperations,
   'audit-offload': auditOffloadOperations,
+  console: consoleOperations,
 };

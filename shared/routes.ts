@@ -1,7 +1,7 @@
 import type { AuditAction } from './audit/actions.js';
 
 /** The deployable functions; each is its own bundle under dist/<name>/ and scales on its own. */
-export const functionNames = ['token', 'users', 'data', 'api-keys', 'audit', 'audit-offload'] as const;
+export const functionNames = ['token', 'users', 'data', 'api-keys', 'audit', 'audit-offload', 'console'] as const;
 export type FunctionName = (typeof functionNames)[number];
 
 export interface RouteSpec {
@@ -45,11 +45,24 @@ export const routes = [
   { id: 'updateApiKey', fn: 'api-keys', method: 'PATCH', path: '/api-keys/{key_id}', action: 'update_api_key', public: true, summary: 'Change an API key' },
   { id: 'rotateApiKey', fn: 'api-keys', method: 'POST', path: '/api-keys/{key_id}/rotate', action: 'rotate_api_key', public: true, summary: 'Give an API key a new secret (the old one works for a grace period)' },
   { id: 'deleteApiKey', fn: 'api-keys', method: 'DELETE', path: '/api-keys/{key_id}', action: 'delete_api_key', public: true, summary: 'Revoke and delete an API key' },
+  { id: 'getApiKeyUsage', fn: 'api-keys', method: 'GET', path: '/api-keys/{key_id}/usage', action: 'read_usage', public: true, summary: "One key's usage per hour or day" },
+
+  { id: 'createIdentity', fn: 'api-keys', method: 'POST', path: '/identities', action: 'create_identity', public: true, summary: 'Create an identity (a customer keys are issued to)' },
+  { id: 'listIdentities', fn: 'api-keys', method: 'GET', path: '/identities', action: 'list_identities', public: true, summary: "List the tenant's identities" },
+  { id: 'getIdentity', fn: 'api-keys', method: 'GET', path: '/identities/{identity_id}', action: 'get_identity', public: true, summary: 'One identity' },
+  { id: 'updateIdentity', fn: 'api-keys', method: 'PATCH', path: '/identities/{identity_id}', action: 'update_identity', public: true, summary: "Change an identity's external id, meta, limits or credits" },
+  { id: 'deleteIdentity', fn: 'api-keys', method: 'DELETE', path: '/identities/{identity_id}', action: 'delete_identity', public: true, summary: 'Delete an identity without keys' },
+  { id: 'getIdentityUsage', fn: 'api-keys', method: 'GET', path: '/identities/{identity_id}/usage', action: 'read_usage', public: true, summary: "One identity's usage per hour or day" },
+  { id: 'getUsage', fn: 'api-keys', method: 'GET', path: '/usage', action: 'read_usage', public: true, summary: "The tenant's usage per hour or day" },
 
   { id: 'listAuditLogs', fn: 'audit', method: 'GET', path: '/audit-logs', action: 'read_audit_logs', public: true, summary: "The tenant's audit events, newest first" },
 
   { id: 'runAuditOffload', fn: 'audit-offload', method: 'POST', path: '/', action: null, public: false, summary: 'Ship pending audit events (scheduled)' },
   { id: 'getAuditBacklog', fn: 'audit-offload', method: 'GET', path: '/backlog', action: null, public: false, summary: 'Audit events waiting per tenant (for alerts)' },
+
+  // The web console (SPEC §13): static files, so no audit action. `/console/` matches `/console` (the router ignores a trailing slash).
+  { id: 'getConsolePage', fn: 'console', method: 'GET', path: '/console', action: null, public: true, summary: "The web console's page" },
+  { id: 'getConsoleAsset', fn: 'console', method: 'GET', path: '/console/assets/{file}', action: null, public: true, summary: "A file of the web console (content-hashed name, cached for a year)" },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteId = (typeof routes)[number]['id'];

@@ -229,7 +229,8 @@ describe('quotas', () => {
     expect((await verify(key, 'c:d')).body.code).toBe('FORBIDDEN');
     await verify(key);
     await verify(key);
-    expect((await verify(key)).body).toMatchObject({ code: 'RATE_LIMITED', quota: null });
+    // Refused by the rate limit, charged to nothing: the credits left are shown, untouched.
+    expect((await verify(key)).body).toMatchObject({ code: 'RATE_LIMITED', quota: { remaining: 8 }, credits: { remaining: 8 } });
     expect((await app.request('GET', `/api-keys/${id}`, { token })).body.quota.remaining).toBe(8);
   });
 });

@@ -17,8 +17,8 @@ import {
 
 /** The pepper the harness configures (tests/support/harness.ts testEnv). */
 const pepper = 'pepper-0123456789abcdef0123456789';
-const recordFields = ['key_id', 'name', 'start', 'scopes', 'created_at', 'created_by', 'expires_at', 'last_used', 'enabled', 'rate_limit', 'quota', 'meta'];
-const verificationFields = ['valid', 'code', 'key_id', 'tenant_id', 'name', 'scopes', 'meta', 'expires_at', 'enabled', 'ratelimit', 'quota'];
+const recordFields = ['key_id', 'name', 'start', 'scopes', 'created_at', 'created_by', 'expires_at', 'last_used', 'enabled', 'rate_limit', 'quota', 'meta', 'identity_id', 'ratelimits', 'credits'];
+const verificationFields = ['valid', 'code', 'key_id', 'tenant_id', 'name', 'scopes', 'meta', 'expires_at', 'enabled', 'ratelimit', 'quota', 'ratelimits', 'credits', 'identity'];
 const isoPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const keyIdPattern = /^key_[0-9A-Z]{26}$/;
 /** A well-formed key id that no key has. */
@@ -700,6 +700,9 @@ describe('api keys: verify', () => {
       enabled: true,
       ratelimit: null,
       quota: null,
+      ratelimits: [],
+      credits: null,
+      identity: null,
     });
     expect(verified.text).not.toContain(hashApiKey(key, pepper));
     const byUser = await verify({ key }, { token });
@@ -747,6 +750,9 @@ describe('api keys: verify', () => {
       enabled: null,
       ratelimit: null,
       quota: null,
+      ratelimits: [],
+      credits: null,
+      identity: null,
     };
     for (const key of [deleted.key, generateApiKey('kw').key, mistype(mine.key), theirs.body.key_value, 'not even a key']) {
       const verified = await verify({ key });

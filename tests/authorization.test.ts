@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationsByFunction } from '../functions/operations.js';
 import { policyDocPath, renderPolicyDoc } from '../shared/auth/policy-doc.js';
+import { consoleFiles } from '../shared/console/console-files.js';
 import { decide, policy, scopesOf, type CallerProfile, type Decision, type RoutePolicy, type TargetState } from '../shared/auth/policy.js';
 import { builtInScopes, isBuiltInScope, type Role } from '../shared/auth/scopes.js';
 import { globalKeys, tenantKeyPattern } from '../shared/redis/keys.js';
@@ -101,6 +102,14 @@ async function keyWith(world: World, scopes: string[]): Promise<string> {
   return (await addApiKey(app, world.tenant.admin.token, { scopes })).id;
 }
 
+/** An identity whose one key holds `scopes` (what the identity rule looks at); none without scopes given. */
+async function identityWith(world: World, scopes?: string[]): Promise<string> {
+  const created = await app.request('POST', '/identities', { token: world.tenant.admin.token, json: { external_id: uniqueName('customer') } });
+  expect(created.status, created.text).toBe(201);
+  if (scopes) await addApiKey(app, world.tenant.admin.token, { scopes, identity_id: created.body.identity_id });
+  return created.body.identity_id as string;
+}
+
 async function userWith(world: World, role: Role): Promise<string> {
   const username = uniqueName(`target-${role}`);
   const created = await app.request('POST', '/users', { token: world.tenant.admin.token, json: { username, password: testPassword, role } });
@@ -139,8 +148,16 @@ const calls: Record<RouteId, (world: World, caller: Caller) => Promise<Call[]>> 
     return [{ label: 'an item', method: 'DELETE', path: `/data/${key}`, byId: true }];
   },
 
-  createApiKey: async (_world, caller) =>
-    scopeVariants(caller).map(({ label, scopes }) => ({ label: `${label} scopes`, method: 'POST', path: '/api-keys', options: { json: { name: 'new', scopes } }, target: { after: scopes.join(' ') } })),
+  createApiKey: async (world, caller) => {
+    const variants = scopeVariants(caller);
+    const calls: Call[] = variants.map(({ label, scopes }) => ({ label: `${label} scopes`, method: 'POST', path: '/api-keys', options: { json: { name: 'new', scopes } }, target: { after: scopes.join(' ') } }));
+    const more = variants.find((variant) => variant.label === 'more')?.scopes;
+    if (more) {
+      const identity = await identityWith(world, more);
+      calls.push({ label: 'no scopes, into an identity holding more', method: 'POST', path: '/api-keys', options: { json: { name: 'joins', scopes: [], identity_id: identity } }, target: { after: '', identityAfter: more.join(' ') } });
+    }
+    return calls;
+  },
   listApiKeys: async () => [{ label: 'all', method: 'GET', path: '/api-keys' }],
   verifyApiKey: async (world) => [{ label: 'a key of the tenant', method: 'POST', path: '/api-keys/verify', options: { json: { key: world.verifiableKey } } }],
   getApiKey: async (world) => [{ label: 'a key', method: 'GET', path: `/api-keys/${await keyWith(world, ['data:read'])}`, byId: true }],
@@ -154,25 +171,51 @@ const calls: Record<RouteId, (world: World, caller: Caller) => Promise<Call[]>> 
     const raise = more
       ? [{ label: 'raise a key from equal to more', method: 'PATCH', path: `/api-keys/${await keyWith(world, equal)}`, options: { json: { scopes: more } }, target: { before: equal.join(' '), after: more.join(' ') }, byId: true }]
       : [];
-    return [...renames, ...raise];
+    const join = more
+      ? [{ label: 'move a key with equal into an identity holding more', method: 'PATCH', path: `/api-keys/${await keyWith(world, equal)}`, options: { json: { identity_id: await identityWith(world, more) } }, target: { before: equal.join(' '), identityAfter: more.join(' ') }, byId: true }]
+      : [];
+    return [...renames, ...raise, ...join];
   },
   rotateApiKey: async (world, caller) =>
     Promise.all(scopeVariants(caller).map(async ({ label, scopes }) => ({ label: `a key with ${label}`, method: 'POST', path: `/api-keys/${await keyWith(world, scopes)}/rotate`, options: { json: {} }, target: { before: scopes.join(' ') }, byId: true }))),
   deleteApiKey: async (world, caller) =>
     Promise.all(scopeVariants(caller).map(async ({ label, scopes }) => ({ label: `a key with ${label}`, method: 'DELETE', path: `/api-keys/${await keyWith(world, scopes)}`, target: { before: scopes.join(' ') }, byId: true }))),
 
+  getApiKeyUsage: async (world) => [{ label: 'a key', method: 'GET', path: `/api-keys/${await keyWith(world, [])}/usage` }],
+  createIdentity: async () => [{ label: 'a new identity', method: 'POST', path: '/identities', options: { json: { external_id: uniqueName('new-customer') } } }],
+  listIdentities: async () => [{ label: 'all', method: 'GET', path: '/identities' }],
+  getIdentity: async (world) => [{ label: 'an identity', method: 'GET', path: `/identities/${await identityWith(world)}`, byId: true }],
+  updateIdentity: async (world, caller) =>
+    Promise.all(
+      scopeVariants(caller).map(async ({ label, scopes }) => ({
+        label: `an identity whose keys hold ${label}`,
+        method: 'PATCH',
+        path: `/identities/${await identityWith(world, scopes)}`,
+        options: { json: { meta: { plan: 'changed' } } },
+        target: { before: scopes.join(' ') },
+        byId: true,
+      })),
+    ),
+  // An identity with keys cannot be deleted (409): the rule is proven on update; here, one without keys.
+  deleteIdentity: async (world) => [{ label: 'an identity without keys', method: 'DELETE', path: `/identities/${await identityWith(world)}`, target: { before: '' }, byId: true }],
+  getIdentityUsage: async (world) => [{ label: 'an identity', method: 'GET', path: `/identities/${await identityWith(world)}/usage` }],
+  getUsage: async () => [{ label: "the tenant's", method: 'GET', path: '/usage' }],
+
   listAuditLogs: async () => [{ label: 'all', method: 'GET', path: '/audit-logs' }],
 
   runAuditOffload: async () => [{ label: 'a run', method: 'POST', path: '/function/audit-offload/' }],
   getAuditBacklog: async () => [{ label: 'the backlog', method: 'GET', path: '/function/audit-offload/backlog' }],
+
+  getConsolePage: async () => [{ label: 'the page', method: 'GET', path: '/console/' }],
+  getConsoleAsset: async () => [...consoleFiles(app.services.config.console.dir).assets.keys()].map((file) => ({ label: file, method: 'GET', path: `/console/assets/${file}` })),
 };
 
-/** Everything the tenant holds but its audit trail and what using a key records (last_used, rate log, operation markers). */
+/** Everything the tenant holds but its audit trail and what using a key records (last_used, rate log, usage, operation markers). */
 async function snapshot(tenantId: string, watch: string[] = []): Promise<Record<string, unknown>> {
   const { redis } = app.services;
   const state: Record<string, unknown> = {};
   for (const key of (await scanKeys(redis, tenantKeyPattern(tenantId))).sort()) {
-    if (/:(audit|audit-dead|audit-lease)$|:op:|:rl$/.test(key)) continue;
+    if (/:(audit|audit-dead|audit-lease)$|:op:|:rl$|:usage:/.test(key)) continue;
     const type = await redis.type(key);
     if (type === 'hash') {
       const { last_used: _used, rl_seq: _seq, ...fields } = await redis.hgetall(key);

@@ -53,7 +53,7 @@ describe('config: defaults', () => {
     expect(config.production).toBe(false);
     expect(config.audit.includeValues).toBe(false);
     expect(config.http.shutdownGraceMs).toBe(10_000);
-    expect(config.apiKeys).toEqual({ pepper, defaultPrefix: 'kw', maxPerTenant: 100_000 });
+    expect(config.apiKeys).toEqual({ pepper, defaultPrefix: 'kw', maxPerTenant: 100_000, maxIdentitiesPerTenant: 100_000 });
     expect(config.host).toBe('127.0.0.1');
     expect(config.jwt.signingKeys).toEqual([{ kid: 'test-1', secret: '0123456789abcdef0123456789abcdef' }]);
   });

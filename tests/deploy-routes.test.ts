@@ -3,6 +3,7 @@ import { operationsByFunction } from '../functions/operations.js';
 import { apiKeysOperations } from '../functions/api-keys/handler.js';
 import { auditOffloadOperations } from '../functions/audit-offload/handler.js';
 import { auditOperations } from '../functions/audit/handler.js';
+import { consoleOperations } from '../functions/console/handler.js';
 import { dataOperations } from '../functions/data/handler.js';
 import { tokenOperations } from '../functions/token/handler.js';
 import { usersOperations } from '../functions/users/handler.js';
@@ -16,6 +17,7 @@ const handlerExports: Record<FunctionName, readonly { route: { id: string } }[]>
   'api-keys': apiKeysOperations,
   audit: auditOperations,
   'audit-offload': auditOffloadOperations,
+  console: consoleOperations,
 };
 
 const describeRoute = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
@@ -52,7 +54,7 @@ describe('the route table agrees with what each function serves', () => {
         owner.set(prefix, name);
       }
     }
-    expect(Object.fromEntries(owner)).toEqual({ '/token': 'token', '/users': 'users', '/data': 'data', '/api-keys': 'api-keys', '/audit-logs': 'audit' });
+    expect(Object.fromEntries(owner)).toEqual({ '/token': 'token', '/console': 'console', '/users': 'users', '/data': 'data', '/api-keys': 'api-keys', '/identities': 'api-keys', '/usage': 'api-keys', '/audit-logs': 'audit' });
     expect(publicPrefixes('audit-offload')).toEqual([]);
     // Every route under a function's prefixes belongs to that function.
     for (const route of routes) {

@@ -168,6 +168,12 @@ describe('gateway: the npm start process', () => {
     expect((await fetch(`${base}/function/data/data/k`, { headers: auth })).status).toBe(200);
     expect((await fetch(`${base}/users/me`, { headers: auth })).status).toBe(200);
     expect((await fetch(`${base}/openapi.json`)).status).toBe(200);
+    // The console, built into dist/gateway/app/ (SPEC §13): its page and the script it names.
+    const page = await fetch(`${base}/console/`);
+    expect(page.status).toBe(200);
+    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+    expect(script).toBeDefined();
+    expect((await fetch(`${base}${script ?? ''}`)).status).toBe(200);
     const offload = await fetch(`${base}/function/audit-offload/`, { method: 'POST' });
     expect(offload.status).toBe(200);
     expect(((await offload.json()) as { shipped: number }).shipped).toBeGreaterThan(0);

@@ -1,5 +1,11 @@
 import { createFunctionHandler } from '../../shared/runtime/function-handler.js';
 import { createApiKeyOperation } from './create-api-key.js';
+import { createIdentityOperation } from './create-identity.js';
+import { deleteIdentityOperation } from './delete-identity.js';
+import { getIdentityOperation } from './get-identity.js';
+import { getApiKeyUsageOperation, getIdentityUsageOperation, getUsageOperation } from './get-usage.js';
+import { listIdentitiesOperation } from './list-identities.js';
+import { updateIdentityOperation } from './update-identity.js';
 import { deleteApiKeyOperation } from './delete-api-key.js';
 import { getApiKeyOperation } from './get-api-key.js';
 import { listApiKeysOperation } from './list-api-keys.js';
@@ -15,6 +21,14 @@ export const apiKeysOperations = [
   updateApiKeyOperation,
   deleteApiKeyOperation,
   rotateApiKeyOperation,
+  getApiKeyUsageOperation,
+  createIdentityOperation,
+  listIdentitiesOperation,
+  getIdentityOperation,
+  updateIdentityOperation,
+  deleteIdentityOperation,
+  getIdentityUsageOperation,
+  getUsageOperation,
 ];
 
 export const handler = createFunctionHandler(apiKeysOperations);

@@ -8,12 +8,13 @@ import type { Call } from '../operations/call.js';
 import type { Services } from '../services.js';
 import { generateApiKey } from './key-format.js';
 import { hashApiKey } from './key-hash.js';
+import { creditFields, decodeCredits, decodeLimits, decodeRecord, defaultLimitFields, keyLimitFields } from '../limits/fields.js';
+import type { NamedRateLimit } from '../limits/schemas.js';
 import type { ApiKey, ApiKeyChange, NewApiKey } from './schemas.js';
 
 type RateLimit = NonNullable<NewApiKey['rate_limit']>;
 /** The largest `meta` a key may carry, as JSON (SPEC §11). */
 export const maxMetaBytes = 4096;
-type Quota = NonNullable<NewApiKey['quota']>;
 
 /**
  * Issues a key. Its secret is returned here once; Redis holds only its HMAC and `start`.
@@ -39,8 +40,9 @@ export async function createApiKey(services: Services, call: Call, input: NewApi
       encodeMeta(input.meta),
       '',
       services.config.apiKeys.maxPerTenant,
-      ...rateLimitFields(input.rate_limit),
-      ...quotaFields(input.quota, now),
+      input.identity_id ?? '',
+      ...keyLimitFields(limitsOf(input.rate_limit, input.ratelimits)),
+      ...creditFields('quota_', input.quota ?? input.credits, now),
     ],
     details: { name: input.name },
   });
@@ -66,25 +68,37 @@ export async function getApiKey(services: Services, call: Call, keyId: string): 
   return decodeApiKey(reply);
 }
 
-export async function listApiKeys(services: Services, call: Call, page: { limit: number; cursor?: string }): Promise<{ keys: ApiKey[]; nextCursor: string | null }> {
+/** A page of the tenant's keys, or of one identity's. */
+export async function listApiKeys(
+  services: Services,
+  call: Call,
+  page: { limit: number; cursor?: string | undefined; identity_id?: string | undefined },
+): Promise<{ keys: ApiKey[]; nextCursor: string | null }> {
   const keys = tenantKeys(call.caller.tenantId);
   const [nextCursor, ...records] = await runOperation(services, scripts.listApiKeys, call, {
     keys: [keys.apiKeyIndex],
-    args: [page.cursor ?? '', page.limit],
+    args: [page.cursor ?? '', page.limit, page.identity_id ?? ''],
   });
   const found = (records as unknown[][]).filter((record) => record.length > 0).map(decodeApiKey);
   return { keys: found, nextCursor: nextCursor ? String(nextCursor) : null };
 }
 
-/** Changes name, scopes, enabled, expiry or meta; disabling or expiring a key takes effect on its next use. */
+/**
+ * Changes name, scopes, enabled, expiry, limits, credits, meta or identity; disabling or expiring a
+ * key takes effect on its next use. `ratelimits` replaces the whole list (`default` included);
+ * `rate_limit` only the limit named `default`.
+ */
 export async function updateApiKey(services: Services, call: Call, keyId: string, change: ApiKeyChange): Promise<ApiKey> {
   const fields: string[] = [];
   if (change.name !== undefined) fields.push('name', change.name);
   if (change.scopes !== undefined) fields.push('scopes', change.scopes.join(' '));
   if (change.enabled !== undefined) fields.push('enabled', change.enabled ? '1' : '0');
   if (change.meta !== undefined) fields.push('meta', encodeMeta(change.meta));
-  if (change.rate_limit !== undefined) fields.push(...rateLimitFields(change.rate_limit ?? undefined, true));
-  if (change.quota !== undefined) fields.push(...quotaFields(change.quota ?? undefined, services.clock.now(), true));
+  if (change.ratelimits !== undefined) fields.push(...keyLimitFields(change.ratelimits ?? [], true));
+  if (change.rate_limit !== undefined) fields.push(...defaultLimitFields(limitsOf(change.rate_limit ?? undefined, undefined)?.[0]));
+  const credits = change.quota !== undefined ? change.quota : change.credits;
+  if (credits !== undefined) fields.push(...creditFields('quota_', credits, services.clock.now()));
+  if (change.identity_id !== undefined) fields.push('identity_id', change.identity_id ?? '');
   if (change.expires_at !== undefined || change.expires_in !== undefined) {
     fields.push('expires_at', String(expiryOf(change.expires_at ?? undefined, change.expires_in, services.clock.now()) ?? ''));
   }
@@ -137,24 +151,11 @@ async function dropGlobalEntries(services: Services, hashes: string): Promise<vo
   }
 }
 
-function rateLimitFields(limit: RateLimit | undefined, clearing = false): string[] {
-  if (limit) return ['rl_limit', String(limit.limit), 'rl_window_ms', String(limit.window_s * 1000)];
-  return clearing ? ['rl_limit', '', 'rl_window_ms', ''] : [];
-}
-
-/** A quota starts its refill period at `now`. */
-function quotaFields(quota: Quota | undefined, now: number, clearing = false): string[] {
-  if (!quota) return clearing ? ['quota_remaining', '', 'quota_refill_amount', '', 'quota_refill_interval', '', 'quota_refilled_at', ''] : [];
-  return [
-    'quota_remaining',
-    String(quota.remaining),
-    'quota_refill_amount',
-    quota.refill ? String(quota.refill.amount) : '',
-    'quota_refill_interval',
-    quota.refill?.interval ?? '',
-    'quota_refilled_at',
-    String(now),
-  ];
+/** A key's limits as one list: `rate_limit` is the limit named `default`, always applied. */
+function limitsOf(rateLimit: RateLimit | undefined, ratelimits: NamedRateLimit[] | undefined): NamedRateLimit[] | undefined {
+  const fallback: NamedRateLimit[] = rateLimit ? [{ name: 'default', limit: rateLimit.limit, window_s: rateLimit.window_s, auto_apply: true, algorithm: 'log' }] : [];
+  if (ratelimits === undefined && !rateLimit) return undefined;
+  return [...fallback, ...(ratelimits ?? [])];
 }
 
 function changedNames(change: ApiKeyChange): string[] {
@@ -163,8 +164,8 @@ function changedNames(change: ApiKeyChange): string[] {
     .map(([name]) => (name === 'expires_in' ? 'expires_at' : name));
 }
 
-/** A key's meta as stored: JSON of at most `maxMetaBytes` (every key of every tenant shares one Redis). */
-function encodeMeta(meta: ApiKey['meta']): string {
+/** A key's or an identity's meta as stored: JSON of at most `maxMetaBytes` (every tenant shares one Redis). */
+export function encodeMeta(meta: ApiKey['meta']): string {
   const text = JSON.stringify(meta);
   if (Buffer.byteLength(text) > maxMetaBytes) throw new AppError('value_too_large', `meta is larger than ${maxMetaBytes} bytes`);
   return text;
@@ -175,12 +176,6 @@ function expiryOf(expiresAt: number | undefined, expiresIn: number | undefined, 
   if (expiresAt === undefined) return null;
   if (expiresAt <= now) throw new AppError('validation_error', [{ loc: ['body', 'expires_at'], msg: 'expires_at must be in the future', type: 'value_error' }]);
   return expiresAt;
-}
-
-function decodeRecord(flat: unknown[]): Map<string, string> {
-  const record = new Map<string, string>();
-  for (let i = 0; i + 1 < flat.length; i += 2) record.set(String(flat[i]), String(flat[i + 1]));
-  return record;
 }
 
 /** A record from HGETALL's flat field, value list; hashes never leave this function. */
@@ -201,13 +196,10 @@ export function decodeApiKey(flat: unknown[]): ApiKey {
     last_used: time('last_used'),
     enabled: field('enabled') === '1',
     rate_limit: field('rl_limit') === '' ? null : { limit: number('rl_limit'), window_s: number('rl_window_ms') / 1000 },
-    quota:
-      field('quota_remaining') === ''
-        ? null
-        : {
-            remaining: number('quota_remaining'),
-            refill: field('quota_refill_amount') === '' ? null : { amount: number('quota_refill_amount'), interval: field('quota_refill_interval') as 'daily' | 'monthly' },
-          },
+    quota: decodeCredits(record, 'quota_'),
     meta: (json('meta') ?? {}) as ApiKey['meta'],
+    identity_id: field('identity_id') || null,
+    ratelimits: decodeLimits(record),
+    credits: decodeCredits(record, 'quota_'),
   };
 }

@@ -30,6 +30,12 @@ export const auditActions = [
   'disable_tenant',
   'enable_tenant',
   'delete_tenant',
+  'create_identity',
+  'update_identity',
+  'delete_identity',
+  'get_identity',
+  'list_identities',
+  'read_usage',
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

@@ -2,6 +2,7 @@ import { AppError } from '../errors/app-error.js';
 import type { LokiClient } from '../loki/loki-client.js';
 import type { AuditEntry } from './audit-entry.js';
 import type { AuditSink, SinkWriteResult } from './sink.js';
+import type { AuditQuery } from './schemas.js';
 
 /** The labels of every audit stream, exactly these (SPEC §7): `{job="audit_logs", tenant_id, action}`. */
 export const auditJob = 'audit_logs';
@@ -39,6 +40,15 @@ export function auditSelector(tenantId: string, action?: string): string {
   return `{${matchers.join(', ')}}`;
 }
 
+/**
+ * The selector and, for the filters that are no label, line filters matching the member exactly as
+ * the event's JSON holds it (`"key_id":"key_..."`; events are written without spaces).
+ */
+export function auditQuery(tenantId: string, query: Pick<AuditQuery, 'action' | 'key_id' | 'identity_id' | 'outcome'>): string {
+  const members = (['key_id', 'identity_id', 'outcome'] as const).filter((name) => query[name] !== undefined).map((name) => `"${name}":${JSON.stringify(query[name])}`);
+  return [auditSelector(tenantId, query.action), ...members.map((member) => `|= ${logqlString(member)}`)].join(' ');
+}
+
 /** Loki as the audit sink: pushes in the tenant's org (`X-Scope-OrgID`), reads with query_range in the same org. */
 export function createLokiSink(client: LokiClient, location: string): AuditSink {
   return {
@@ -61,7 +71,7 @@ export function createLokiSink(client: LokiClient, location: string): AuditSink 
       };
     },
     async read(tenantId, query, accept) {
-      const selector = auditSelector(tenantId, query.action);
+      const selector = auditQuery(tenantId, query);
       const endMs = (query.until ?? Date.now() + clockSlackMs) + 1; // `until` is inclusive, Loki's `end` exclusive
       const floorMs = query.since ?? endMs - defaultLookbackMs;
       const found: { ts: string; line: string }[] = [];

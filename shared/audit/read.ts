@@ -21,6 +21,9 @@ export async function readAuditLogs(services: Services, call: Call, query: Audit
     return (
       event.tenant_id === tenantId &&
       (query.action === undefined || event.action === query.action) &&
+      (query.key_id === undefined || event.key_id === query.key_id) &&
+      (query.identity_id === undefined || event.identity_id === query.identity_id) &&
+      (query.outcome === undefined || event.outcome === query.outcome) &&
       (query.since === undefined || at >= query.since) &&
       (query.until === undefined || at <= query.until)
     );

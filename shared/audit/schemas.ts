@@ -4,6 +4,9 @@ import { auditActions } from './actions.js';
 
 export const ListAuditLogsQuery = z.object({
   action: z.enum(auditActions).optional(),
+  key_id: z.string().regex(/^key_[0-9A-Z]{26}$/, 'Not a key id').optional(),
+  identity_id: z.string().regex(/^idt_[0-9A-Z]{26}$/, 'Not an identity id').optional(),
+  outcome: z.enum(['success', 'failure', 'denied']).optional(),
   since: z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)).optional(),
   until: z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)).optional(),
   limit: limitSchema(1000, 100),

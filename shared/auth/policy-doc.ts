@@ -42,7 +42,12 @@ export function renderPolicyDoc(): string {
     const kinds = row.callers === 'anyone' ? 'anyone' : row.callers.join(', ');
     const keyScopes = builtInScopes.filter((scope) => decide(route.id, { kind: 'api_key', scopes: [scope] }) === 'allowed');
     const alone = row.callers !== 'anyone' && !row.callers.includes('api_key') ? '—' : keyScopes.length === builtInScopes.length ? 'any' : keyScopes.map((scope) => `\`${scope}\``).join(', ') || '—';
-    const target = row.target ? `${targetRules[row.target.kind].rule} (${row.target.states})` : row.elevatedBy ? `\`${row.elevatedBy.secret}\` shows ${row.elevatedBy.shows}` : '';
+    const rules = [
+      ...(row.target ? [`${targetRules[row.target.kind].rule} (${row.target.states})`] : []),
+      ...(row.identity ? [`for the identity it leaves or joins, ${targetRules.identity.rule} (${row.identity})`] : []),
+      ...(row.elevatedBy ? [`\`${row.elevatedBy.secret}\` shows ${row.elevatedBy.shows}`] : []),
+    ];
+    const target = rules.join('; ');
     const [admin, member] = callers.map(([, caller]) => cell(decide(route.id, caller) === 'allowed'));
     lines.push(`| \`${route.method} ${path}\` | ${route.id} | ${kinds} | ${row.scope ? `\`${row.scope}\`` : '—'} | ${admin} | ${member} | ${alone} | ${target} |`);
   }

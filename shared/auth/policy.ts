@@ -14,7 +14,7 @@ export const callerKinds = ['user', 'api_key'] as const;
 export type CallerKind = (typeof callerKinds)[number];
 
 /** Kinds of thing a route may create, change, rotate or delete on a caller's behalf. */
-export const targetKinds = ['api_key', 'user'] as const;
+export const targetKinds = ['api_key', 'user', 'identity'] as const;
 export type TargetKind = (typeof targetKinds)[number];
 
 /**
@@ -30,6 +30,11 @@ export interface RoutePolicy {
   scope: Scope | null;
   /** What the route creates or changes, and on which of its states the target rule is checked. */
   target?: { kind: TargetKind; states: TargetStates };
+  /**
+   * An identity the route's key joins or leaves, held to the identity rule too (a key of an identity
+   * spends its limits and credits): on its state before, after, or both.
+   */
+  identity?: TargetStates;
   /** For an `anyone` route that shows more to the holder of an internal secret: the secret and what it adds. */
   elevatedBy?: { secret: 'audit-offload-token'; shows: string };
 }
@@ -46,6 +51,10 @@ export const targetRules: Record<TargetKind, { rule: string; requires: (state: s
   user: {
     rule: "the caller holds every scope of the user's role",
     requires: (role) => scopesOfRole(role as Role),
+  },
+  identity: {
+    rule: "the caller holds every built-in scope the identity's keys hold",
+    requires: (scopes) => scopes.split(' ').filter(isBuiltInScope),
   },
 };
 
@@ -71,20 +80,34 @@ export const policy = {
   updateItem: { callers: anyCaller, scope: 'data:write' },
   deleteItem: { callers: anyCaller, scope: 'data:write' },
 
-  createApiKey: { callers: anyCaller, scope: 'keys:write', target: { kind: 'api_key', states: 'after' } },
+  createApiKey: { callers: anyCaller, scope: 'keys:write', target: { kind: 'api_key', states: 'after' }, identity: 'after' },
   listApiKeys: { callers: anyCaller, scope: 'keys:read' },
   verifyApiKey: { callers: anyCaller, scope: 'keys:verify' },
   getApiKey: { callers: anyCaller, scope: 'keys:read' },
-  updateApiKey: { callers: anyCaller, scope: 'keys:write', target: { kind: 'api_key', states: 'both' } },
+  updateApiKey: { callers: anyCaller, scope: 'keys:write', target: { kind: 'api_key', states: 'both' }, identity: 'both' },
   // A new secret is as good as a new key: held to the rule of creation, on the scopes the key keeps.
   rotateApiKey: { callers: anyCaller, scope: 'keys:write', target: { kind: 'api_key', states: 'before' } },
   deleteApiKey: { callers: anyCaller, scope: 'keys:write', target: { kind: 'api_key', states: 'before' } },
+  getApiKeyUsage: { callers: anyCaller, scope: 'keys:read' },
+
+  // A new identity holds nothing; changing one changes what all its keys may spend.
+  createIdentity: { callers: anyCaller, scope: 'keys:write' },
+  listIdentities: { callers: anyCaller, scope: 'keys:read' },
+  getIdentity: { callers: anyCaller, scope: 'keys:read' },
+  updateIdentity: { callers: anyCaller, scope: 'keys:write', target: { kind: 'identity', states: 'before' } },
+  deleteIdentity: { callers: anyCaller, scope: 'keys:write', target: { kind: 'identity', states: 'before' } },
+  getIdentityUsage: { callers: anyCaller, scope: 'keys:read' },
+  getUsage: { callers: anyCaller, scope: 'keys:read' },
 
   listAuditLogs: { callers: anyCaller, scope: 'audit:read' },
 
   // Internal: the schedulers send no credentials; what a run or the backlog shows depends on the token.
   runAuditOffload: { callers: 'anyone', scope: null, elevatedBy: offloadFigures },
   getAuditBacklog: { callers: 'anyone', scope: null, elevatedBy: offloadFigures },
+
+  // The console's static files are the same for everyone: the page logs in through POST /token.
+  getConsolePage: { callers: 'anyone', scope: null },
+  getConsoleAsset: { callers: 'anyone', scope: null },
 } as const satisfies Record<RouteId, RoutePolicy>;
 
 const byRoute = new Map<string, RoutePolicy>(Object.entries(policy));
@@ -107,10 +130,13 @@ export type CallerProfile = { kind: 'anonymous' } | { kind: 'user'; role: Role }
 /** What the policy decides for one call: let it through, or refuse it as unauthenticated (401) or forbidden (403). */
 export type Decision = 'allowed' | 'unauthenticated' | 'forbidden';
 
-/** The target of one call, in the states the route's rule looks at (a key's scopes, a user's role). */
+/** The target of one call, in the states the route's rule looks at (a key's scopes, a user's role, an identity's keys' scopes). */
 export interface TargetState {
   before?: string;
   after?: string;
+  /** The identity a key leaves and the one it joins: the scopes their keys hold. */
+  identityBefore?: string;
+  identityAfter?: string;
 }
 
 /** The scopes a caller holds: a user's come from the role, a key's are its own (custom ones included). */
@@ -127,10 +153,9 @@ export function decide(routeId: RouteId, caller: CallerProfile, target: TargetSt
   if (!row.callers.includes(caller.kind)) return 'forbidden';
   const held = scopesOf(caller);
   if (row.scope && !held.includes(row.scope)) return 'forbidden';
-  if (row.target) {
-    const { kind, states } = row.target;
-    const checked = [states !== 'after' ? target.before : undefined, states !== 'before' ? target.after : undefined];
-    if (checked.some((state) => state !== undefined && !mayTouch(held, kind, state))) return 'forbidden';
-  }
+  const checked = (kind: TargetKind, states: TargetStates | undefined, before: string | undefined, after: string | undefined) =>
+    [states && states !== 'after' ? before : undefined, states && states !== 'before' ? after : undefined].every((state) => state === undefined || mayTouch(held, kind, state));
+  if (row.target && !checked(row.target.kind, row.target.states, target.before, target.after)) return 'forbidden';
+  if (!checked('identity', row.identity, target.identityBefore, target.identityAfter)) return 'forbidden';
   return 'allowed';
 }

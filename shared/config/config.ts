@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { loadOrCreateDevSecrets } from './dev-secrets.js';
 import { defaultSecretsDir, withSecretFiles } from './secrets.js';
@@ -21,6 +22,8 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYWARD_DATA_DIR: z.string().default('.data'),
+  /** The built web console (build.mjs writes it as app/ beside the console's and the gateway's bundles). */
+  KEYWARD_CONSOLE_DIR: z.string().optional(),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   REDIS_SENTINELS: z.string().regex(hostList, 'host:port,host:port,...').optional(),
@@ -43,6 +46,7 @@ const EnvSchema = z.object({
   API_KEY_PEPPER: z.string().optional(),
   API_KEY_DEFAULT_PREFIX: z.string().regex(/^[A-Za-z0-9]{1,16}$/).default('kw'),
   API_KEYS_MAX_PER_TENANT: int(1, 100_000_000).default(100_000),
+  IDENTITIES_MAX_PER_TENANT: int(1, 100_000_000).default(100_000),
 
   BCRYPT_COST: int(4, 15).default(12),
   LOGIN_MAX_FAILURES_PER_USER: int(1, 1000).default(10),
@@ -175,6 +179,7 @@ function toConfig(values: EnvValues, derived: { production: boolean; dataDir: st
     host: values.HOST,
     logLevel: values.LOG_LEVEL,
     dataDir: derived.dataDir,
+    console: { dir: resolve(values.KEYWARD_CONSOLE_DIR ?? defaultConsoleDir()) },
     redis: {
       mode: values.REDIS_CLUSTER_NODES ? 'cluster' : values.REDIS_SENTINELS ? 'sentinel' : 'standalone',
       url: values.REDIS_URL,
@@ -196,7 +201,7 @@ function toConfig(values: EnvValues, derived: { production: boolean; dataDir: st
       audience: values.JWT_AUDIENCE,
       ttlSeconds: values.ACCESS_TOKEN_TTL_S,
     },
-    apiKeys: { pepper: derived.pepper, defaultPrefix: values.API_KEY_DEFAULT_PREFIX, maxPerTenant: values.API_KEYS_MAX_PER_TENANT },
+    apiKeys: { pepper: derived.pepper, defaultPrefix: values.API_KEY_DEFAULT_PREFIX, maxPerTenant: values.API_KEYS_MAX_PER_TENANT, maxIdentitiesPerTenant: values.IDENTITIES_MAX_PER_TENANT },
     passwords: { bcryptCost: values.BCRYPT_COST },
     login: {
       maxFailuresPerUser: values.LOGIN_MAX_FAILURES_PER_USER,
@@ -237,6 +242,11 @@ function toConfig(values: EnvValues, derived: { production: boolean; dataDir: st
     http: { trustedProxyHops: values.TRUSTED_PROXY_HOPS, shutdownGraceMs: values.SHUTDOWN_GRACE_MS },
     metrics: { port: values.METRICS_PORT, host: values.METRICS_HOST ?? values.HOST, tenantLabels: values.METRICS_TENANT_LABELS },
   };
+}
+
+/** `app/` beside the running bundle: in a bundle, import.meta.url is the bundle's own file (build.mjs). */
+function defaultConsoleDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), 'app');
 }
 
 export type LokiAuth = { kind: 'none' } | { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; token: string };

@@ -160,6 +160,18 @@ export const deployments: Record<FunctionName, FunctionDeployment> = {
     secrets: [...redisSecrets, ...lokiSecrets, 'audit-offload-token'],
     schedule: '*/1 * * * *',
   },
+  // Static files held in memory: cheap requests, many per pod, scaled to zero when nobody has it open.
+  // It reads the same configuration as the others (serveFunction refuses production without the
+  // signing keys, and /readyz pings Redis), so it mounts the same secrets, though it serves no API.
+  console: {
+    name: 'console',
+    summary: "the tenant users' web console (static files)",
+    scaling: { minScale: 0, maxScale: 3, metric: 'concurrency', target: 100, containerConcurrency: 200, scaleToZeroRetention: '0s', zeroDuration: '15m' },
+    resources: { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' },
+    timeouts: apiTimeouts,
+    secrets: redisSecrets,
+    schedule: null,
+  },
 };
 
 /**

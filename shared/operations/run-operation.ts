@@ -73,6 +73,7 @@ function frameKeysOf(caller: Caller, operationId: string | null): FrameKeys {
 function frameArgsOf(call: Call, now: number, operationId: string | null, details: AuditDetails | undefined): FrameArgs {
   const { caller } = call;
   const actor = actorOf(caller);
+  const keys = tenantKeys(caller.tenantId);
   return {
     GUARD: caller.kind === 'trusted' ? 'none' : caller.kind,
     PROOF: caller.kind === 'user' ? caller.role : caller.kind === 'api_key' ? caller.keyHash : '',
@@ -82,7 +83,9 @@ function frameArgsOf(call: Call, now: number, operationId: string | null, detail
     NOW: now,
     EVENT_HEAD: auditEventHead(caller.tenantId, call.requestId, now, details),
     ACTION: call.action,
-    API_KEY_PREFIX: tenantKeys(caller.tenantId).apiKeyPrefix,
+    API_KEY_PREFIX: keys.apiKeyPrefix,
+    IDENTITY_PREFIX: keys.identityPrefix,
+    USAGE_PREFIX: keys.usagePrefix,
     ACTOR_TYPE: actor.type,
     ACTOR_ID: actor.id,
     MARKER_MS: operationId ? operationMarkerMs : '',

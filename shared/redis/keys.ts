@@ -40,6 +40,13 @@ function buildTenantKeys(tenantId: string) {
     apiKeyHashes: `${prefix}apikey-hashes`,
     apiKeyPrefix: `${prefix}apikey:`,
     apiKey: (keyId: string) => `${prefix}apikey:${keyId}`,
+    /** Identities (the customers a tenant issues keys to): records, their lex index, external_id → id. */
+    identityIndex: `${prefix}identities`,
+    identityExternalIds: `${prefix}identity-external-ids`,
+    identityPrefix: `${prefix}identity:`,
+    identity: (identityId: string) => `${prefix}identity:${identityId}`,
+    /** Usage: `<prefix>k:<key id>|i:<identity id>|t` `:h:<day start ms>` (a day's hours) or `:d:<30-day block start ms>` (its days); lib/usage.lua. */
+    usagePrefix: `${prefix}usage:`,
   };
 }
 

@@ -26,6 +26,8 @@ export const frameArgs = {
   EVENT_HEAD: "the operation's audit event so far: a JSON object without its closing brace",
   ACTION: "the operation's audit action",
   API_KEY_PREFIX: 'the key prefix of API-key records (read by id inside the tenant slot)',
+  IDENTITY_PREFIX: 'the key prefix of identity records (a key names its identity by id)',
+  USAGE_PREFIX: "the key prefix of usage buckets (written by every use of a key)",
   ACTOR_TYPE: "the audit actor's type: user | api_key | system",
   ACTOR_ID: "the audit actor's id (an API key's start, until the guard resolves the key's id)",
   MARKER_MS: "how long to keep the operation marker, ms; '' for reads, which keep none",

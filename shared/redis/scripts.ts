@@ -8,25 +8,31 @@ import guardLib from './lua/lib/guard.lua';
 import pagingLib from './lua/lib/paging.lua';
 import scopesLib from './lua/lib/scopes.lua';
 import targetsLib from './lua/lib/targets.lua';
+import usageLib from './lua/lib/usage.lua';
 import compareAndDelete from './lua/compare-and-delete.lua';
 import countAttempt from './lua/count-attempt.lua';
 import createApiKey from './lua/create-api-key.lua';
 import createItem from './lua/create-item.lua';
 import createTenant from './lua/create-tenant.lua';
+import createIdentity from './lua/create-identity.lua';
 import createUser from './lua/create-user.lua';
 import deadLetterAudit from './lua/dead-letter-audit.lua';
 import deleteApiKey from './lua/delete-api-key.lua';
+import deleteIdentity from './lua/delete-identity.lua';
 import deleteItem from './lua/delete-item.lua';
 import deleteUser from './lua/delete-user.lua';
 import getApiKey from './lua/get-api-key.lua';
+import getIdentity from './lua/get-identity.lua';
 import getItem from './lua/get-item.lua';
 import getUser from './lua/get-user.lua';
 import listApiKeys from './lua/list-api-keys.lua';
+import listIdentities from './lua/list-identities.lua';
 import listItems from './lua/list-items.lua';
 import listUsers from './lua/list-users.lua';
 import reapExpired from './lua/reap-expired.lua';
 import readAudit from './lua/read-audit.lua';
 import readLogin from './lua/read-login.lua';
+import readUsage from './lua/read-usage.lua';
 import rotateApiKey from './lua/rotate-api-key.lua';
 import recordEvent from './lua/record-event.lua';
 import releaseAttempt from './lua/release-attempt.lua';
@@ -35,6 +41,7 @@ import revokeToken from './lua/revoke-token.lua';
 import setTenantStatus from './lua/set-tenant-status.lua';
 import takeOverClaim from './lua/take-over-claim.lua';
 import updateApiKey from './lua/update-api-key.lua';
+import updateIdentity from './lua/update-identity.lua';
 import updateItem from './lua/update-item.lua';
 import updateUser from './lua/update-user.lua';
 import verifyApiKey from './lua/verify-api-key.lua';
@@ -56,9 +63,9 @@ function script(name: string, source: string, durable = false): LuaScript {
 /**
  * What opens every tenant script, in dependency order (each part uses those before it): the frame's
  * KEYS and ARGV by name, then the Lua library every script needs (operation marker, audit, scopes,
- * calendar, API-key use, guard).
+ * calendar, usage, API-key use, guard).
  */
-export const prelude = [frameDeclaration(), frameLib, auditLib, scopesLib, calendarLib, apiKeysLib, guardLib].join('\n');
+export const prelude = [frameDeclaration(), frameLib, auditLib, scopesLib, calendarLib, usageLib, apiKeysLib, guardLib].join('\n');
 
 /**
  * Library parts only some scripts use, put after the prelude of those alone: a script runs all of its
@@ -66,7 +73,7 @@ export const prelude = [frameDeclaration(), frameLib, auditLib, scopesLib, calen
  */
 export const optionalLibs = {
   paging: pagingLib,
-  /** The policy's target rules, with the scope vocabulary they read. */
+  /** The policy's target rules (keys, users, identities and their keys), with the scope vocabulary they read. */
   targets: `${scopeConstants()}\n${targetsLib}`,
 };
 
@@ -121,5 +128,11 @@ export const scripts = {
   deleteApiKey: tenantScript('delete-api-key', deleteApiKey, { ...write, ...targets }),
   rotateApiKey: tenantScript('rotate-api-key', rotateApiKey, { ...write, ...targets }),
   verifyApiKey: tenantScript('verify-api-key', verifyApiKey),
+  createIdentity: tenantScript('create-identity', createIdentity, write),
+  getIdentity: tenantScript('get-identity', getIdentity),
+  listIdentities: tenantScript('list-identities', listIdentities, paging),
+  updateIdentity: tenantScript('update-identity', updateIdentity, { ...write, ...targets }),
+  deleteIdentity: tenantScript('delete-identity', deleteIdentity, { ...write, ...targets }),
+  readUsage: tenantScript('read-usage', readUsage),
   readAudit: tenantScript('read-audit', readAudit),
 } as const;

@@ -13,6 +13,7 @@ import { freePort } from '../../shared/gateway/redis-discovery.js';
 import { tenantKeys } from '../../shared/redis/keys.js';
 import { startLokiStandIn } from '../support/loki-stand-in.js';
 import { startRedisServer } from '../support/redis-server.js';
+import { measureModelCosts, type ModelCosts } from './model-costs.js';
 import { waitFor } from '../support/redis-topologies.js';
 
 const buildModule = new URL('../../build.mjs', import.meta.url).href;
@@ -23,7 +24,7 @@ const connections = 50;
 const coldStartRuns = quick ? 5 : 20;
 const offloadEvents = quick ? 20_000 : 100_000;
 const offloadTenants = 10;
-const functionNames = ['token', 'users', 'data', 'api-keys', 'audit', 'audit-offload'];
+const functionNames = ['token', 'users', 'data', 'api-keys', 'audit', 'audit-offload', 'console'];
 
 const password = 'bench passphrase';
 const workDir = mkdtempSync(join(tmpdir(), 'keyward-bench-'));
@@ -34,6 +35,8 @@ interface LoadResult {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Redis's own time per script call while the scenario ran (INFO commandstats, evalsha), µs; 0 where no script ran. */
+  redisUsec: number;
 }
 
 interface Scenario {
@@ -85,6 +88,13 @@ async function main(): Promise<void> {
       { name: 'bare node:http (ceiling)', url: `${http}/` },
       { name: 'bare express (ceiling)', url: `${express}/` },
       { name: 'POST /api-keys/verify', url: `${apiKeys}/api-keys/verify`, method: 'POST', headers: jwt, body: JSON.stringify({ key: seed.apiKey }) },
+      {
+        name: 'POST /api-keys/verify (identity, 2 limits, cost 3)',
+        url: `${apiKeys}/api-keys/verify`,
+        method: 'POST',
+        headers: jwt,
+        body: JSON.stringify({ key: seed.meteredKey, cost: 3 }),
+      },
       { name: 'GET /data/{key} (JWT)', url: `${data}/data/bench-item`, headers: jwt },
       { name: 'GET /data/{key} (API key)', url: `${data}/data/bench-item`, headers: { 'x-api-key': seed.apiKey } },
       { name: 'PUT /data/{key}', url: `${data}/data/bench-item`, method: 'PUT', headers: jwt, body: JSON.stringify({ value: { hello: 'world', n: 1 } }) },
@@ -99,27 +109,32 @@ async function main(): Promise<void> {
     ];
 
     const results = new Map<string, LoadResult[]>();
+    const stats = new Redis(redis.url);
     for (let round = 1; round <= rounds; round += 1) {
       for (const scenario of scenarios) {
-        const result = await load(scenario);
+        await stats.config('RESETSTAT');
+        const result = { ...(await load(scenario)), redisUsec: await evalshaUsec(stats) };
         results.set(scenario.name, [...(results.get(scenario.name) ?? []), result]);
         log(`round ${round}: ${scenario.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
       }
     }
+    stats.disconnect();
     const medians = new Map([...results].map(([name, list]) => [name, medianResult(list)]));
+    const modelCosts = await measureModelCosts(apiKeys, jwt, redis.url, 'bench');
+    log(`model costs: ${JSON.stringify(modelCosts)}`);
     const healthDuringLogins = await healthLatencyDuringLogins(token, seed.username);
     const redisBenchmark = runRedisBenchmark(redis.port);
     const bundles = bundleSizes();
     const coldStarts = await measureColdStarts(env);
     const offload = await measureOffload(env);
 
-    printReport(medians, healthDuringLogins, redisBenchmark, bundles, coldStarts, offload);
+    printReport(medians, healthDuringLogins, redisBenchmark, bundles, coldStarts, offload, modelCosts);
     const out = join('.data', 'bench');
     mkdirSync(out, { recursive: true });
     const file = join(out, `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
     writeFileSync(
       file,
-      `${JSON.stringify({ machine: machine(), quick, rounds, seconds, connections, load: Object.fromEntries(medians), healthDuringLogins, redisBenchmark, bundles, coldStarts, offload }, null, 2)}\n`,
+      `${JSON.stringify({ machine: machine(), quick, rounds, seconds, connections, load: Object.fromEntries(medians), healthDuringLogins, redisBenchmark, bundles, coldStarts, offload, modelCosts }, null, 2)}\n`,
     );
     log(`results written to ${file}`);
   } finally {
@@ -139,7 +154,21 @@ async function seedTenant(env: Record<string, string>, token: string, apiKeys: s
   const key = await fetch(`${apiKeys}/api-keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench', scopes: ['data:read', 'keys:verify'] }) });
   const apiKey = ((await key.json()) as { key_value: string }).key_value;
   await fetch(`${data}/data`, { method: 'POST', headers, body: JSON.stringify({ key: 'bench-item', value: { hello: 'world', n: 0 } }) });
-  return { username, token: jwt, apiKey };
+  // A metered key: an identity with a shared counter limit and credits, the key with a log limit of its
+  // own; both auto-applied and roomy enough never to refuse during the load (1 s window).
+  const identity = await fetch(`${apiKeys}/identities`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ external_id: 'bench-customer', credits: { remaining: 1_000_000_000_000 }, ratelimits: [{ name: 'shared', limit: 1_000_000_000, window_s: 3600, auto_apply: true, algorithm: 'counter' }] }),
+  });
+  const identityId = ((await identity.json()) as { identity_id: string }).identity_id;
+  const metered = await fetch(`${apiKeys}/api-keys`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name: 'metered', identity_id: identityId, ratelimits: [{ name: 'per-second', limit: 100_000, window_s: 1, auto_apply: true }] }),
+  });
+  const meteredKey = ((await metered.json()) as { key_value: string }).key_value;
+  return { username, token: jwt, apiKey, meteredKey };
 }
 
 /** One scenario driven by autocannon in its own process, over loopback. */
@@ -155,7 +184,7 @@ function load(scenario: Scenario): Promise<LoadResult> {
     child.once('exit', () => {
       try {
         const report = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number };
-        resolve({ rps: report.requests.average, p50: report.latency.p50, p99: report.latency.p99, errors: report.errors, non2xx: report.non2xx });
+        resolve({ rps: report.requests.average, p50: report.latency.p50, p99: report.latency.p99, errors: report.errors, non2xx: report.non2xx, redisUsec: 0 });
       } catch (error) {
         reject(new Error(`autocannon gave no report for ${scenario.name}: ${String(error)}`));
       }
@@ -186,6 +215,12 @@ async function healthLatencyDuringLogins(token: string, username: string): Promi
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(1));
   return { p50: at(0.5), p99: at(0.99), max: at(1) };
+}
+
+/** Redis's own µs per EVALSHA since the last RESETSTAT (0 when none ran). */
+async function evalshaUsec(redis: Redis): Promise<number> {
+  const line = (await redis.info('commandstats')).split('\n').find((entry) => entry.startsWith('cmdstat_evalsha:')) ?? '';
+  return Number(/usec_per_call=([\d.]+)/.exec(line)?.[1] ?? 0);
 }
 
 function runRedisBenchmark(port: number): Record<string, number> {
@@ -300,19 +335,20 @@ function printReport(
   bundles: Record<string, { code: number; cache: number }>,
   coldStarts: Record<string, number>,
   offload: { eventsPerSecond: number; peakRssMiB: number },
+  model: ModelCosts,
 ): void {
   const express = medians.get('bare express (ceiling)');
   const http = medians.get('bare node:http (ceiling)');
   const lines = [
     `keyward bench — ${machine().cpus} × ${machine().cpu}, ${machine().memoryGiB} GiB, Node ${process.version}; ${quick ? 'quick' : 'full'}: median of ${rounds} round(s) × ${seconds} s, ${connections} connections`,
     '',
-    '| scenario | req/s | p50 ms | p99 ms | errors | ÷ express req/s | ÷ node:http req/s | p99 ÷ express p99 |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | req/s | p50 ms | p99 ms | errors | ÷ express req/s | ÷ node:http req/s | p99 ÷ express p99 | Redis µs per script |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const [name, result] of medians) {
     const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : '—');
     lines.push(
-      `| ${name} | ${result.rps.toFixed(0)} | ${result.p50} | ${result.p99} | ${result.errors + result.non2xx} | ${ratio(result.rps, express?.rps)} | ${ratio(result.rps, http?.rps)} | ${ratio(result.p99, express?.p99)} |`,
+      `| ${name} | ${result.rps.toFixed(0)} | ${result.p50} | ${result.p99} | ${result.errors + result.non2xx} | ${ratio(result.rps, express?.rps)} | ${ratio(result.rps, http?.rps)} | ${ratio(result.p99, express?.p99)} | ${result.redisUsec ? result.redisUsec.toFixed(1) : '—'} |`,
     );
   }
   lines.push('', `health checks on the token function during 8 concurrent logins: p50 ${health.p50} ms, p99 ${health.p99} ms, max ${health.max} ms`);
@@ -324,11 +360,20 @@ function printReport(
     lines.push(`| ${label} | ${size.code} | ${size.cache || '—'} | ${coldStarts[name]} | ${((coldStarts[name] ?? 0) / (coldStarts['bench-express'] ?? 1)).toFixed(2)} |`);
   }
   lines.push('', `audit offload: ${offloadEvents} events over ${offloadTenants} tenants to the Loki stand-in: ${offload.eventsPerSecond} events/s, peak RSS ${offload.peakRssMiB} MiB`);
+  lines.push(
+    '',
+    `Redis memory: ${model.bytesPerKey} B per API key, ${model.bytesPerIdentity} B per identity, ${model.bytesPerUsageDay} B of usage per key, identity or tenant per day (hours and days, two codes in every hour)`,
+    '',
+    '| rate limit, 1,000 uses in its window | state in Redis (bytes) | Redis µs per verification |',
+    '| --- | ---: | ---: |',
+    ...(['log', 'counter'] as const).map((algorithm) => `| ${algorithm} | ${model.limits[algorithm].stateBytes} | ${model.limits[algorithm].redisUsecPerVerify.toFixed(1)} |`),
+  );
   console.log(`\n${lines.join('\n')}\n`);
 }
 
 function medianResult(list: LoadResult[]): LoadResult {
-  return { rps: median(list.map((r) => r.rps)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), errors: median(list.map((r) => r.errors)), non2xx: median(list.map((r) => r.non2xx)) };
+  const of = (pick: (result: LoadResult) => number) => median(list.map(pick));
+  return { rps: of((r) => r.rps), p50: of((r) => r.p50), p99: of((r) => r.p99), errors: of((r) => r.errors), non2xx: of((r) => r.non2xx), redisUsec: of((r) => r.redisUsec) };
 }
 
 function median(values: number[]): number {

@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startCluster, startSentinelSet, startStandalone, type RedisEnv, type Topology } from './redis-topologies.js';
 
 let topology: Topology | undefined;
+let consoleDir: string | undefined;
+
+const buildModule = new URL('../../build.mjs', import.meta.url).href;
 
 /**
  * One real Redis topology per test project, named after the mode it runs in: standalone, sentinel
@@ -14,10 +20,16 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('redisEnv', topology.env);
   project.provide('redisUrl', topology.url);
   project.provide('redisMode', mode);
+  // The web console, built once per run as build.mjs builds it, served by every test app (KEYWARD_CONSOLE_DIR).
+  consoleDir = mkdtempSync(join(tmpdir(), 'keyward-console-'));
+  const { buildConsoleApp } = (await import(buildModule)) as { buildConsoleApp: (dir: string) => Promise<unknown> };
+  await buildConsoleApp(consoleDir);
+  project.provide('consoleDir', consoleDir);
 }
 
 export async function teardown(): Promise<void> {
   await topology?.stop();
+  if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
 }
 
 declare module 'vitest' {
@@ -27,5 +39,7 @@ declare module 'vitest' {
     /** A direct URL to the master (or one cluster node), for tests that talk to a server itself. */
     redisUrl: string;
     redisMode: string;
+    /** The web console built for this run (build.mjs buildConsoleApp). */
+    consoleDir: string;
   }
 }

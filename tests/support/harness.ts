@@ -66,6 +66,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     // Tests trigger offload runs back to back; coalescing them is tested on its own.
     AUDIT_MIN_RUN_INTERVAL_MS: '0',
     AUDIT_OFFLOAD_TOKEN: offloadToken,
+    KEYWARD_CONSOLE_DIR: inject('consoleDir'),
     ...extra,
   };
 }
@@ -107,8 +108,8 @@ export async function createTestApp(options: { env?: Record<string, string>; clo
         body,
         remoteAddress: request.address ?? `10.${randomByte()}.${randomByte()}.${randomByte()}`,
       });
-      // JSON unless it says otherwise (the gateway's /metrics is the Prometheus text format).
-      const json = response.body !== '' && !response.headers['content-type']?.startsWith('text/plain');
+      // Only JSON is parsed: the console's routes answer HTML, scripts and styles, the gateway's /metrics the Prometheus text format.
+      const json = response.body && (response.headers['content-type'] ?? '').startsWith('application/json');
       return { status: response.status, headers: response.headers, text: response.body, body: json ? JSON.parse(response.body) : undefined };
     },
     async close() {

@@ -17,7 +17,7 @@ export { prng };
  *   `... has timestamp too old`, `entry too far behind`, or a test-injected refusal); otherwise 204.
  *   An entry with the same labels, timestamp and line as a stored one is dropped as a duplicate.
  *   The per-tenant ingestion rate (4 MB/s, 6 MB burst by default) is enforced with 429.
- * - `GET /loki/api/v1/query_range` for stream selectors with `=` matchers: `start` inclusive, `end`
+ * - `GET /loki/api/v1/query_range` for stream selectors with `=` matchers (and `|= "text"` line filters): `start` inclusive, `end`
  *   exclusive (ns epochs or RFC 3339), `limit` (default 100, at most 5000), `direction`
  *   (default backward), a range of at most 721h; answers `{"status":"success","data":{"resultType":"streams",...}}`.
  *
@@ -78,6 +78,8 @@ export interface LokiStandIn {
   /** Refuses an entry (400) when this returns a reason; the rest of the push is stored, as Loki does. */
   rejectLine: ((line: string) => string | null) | null;
   stats: StandInStats;
+  /** Every query_range `query` received, in order. */
+  queryLog: string[];
   pushes: PushRecord[];
   bodies: string[];
   /** Stored entries (after de-duplication), of one org or of all. */
@@ -114,6 +116,7 @@ export async function startLokiStandIn(options: LokiStandInOptions = {}): Promis
     fault: { kind: 'none' },
     rejectLine: null,
     stats: { pushes: 0, accepted: 0, duplicates: 0, rejected: 0, byStatus: {}, queries: 0 },
+    queryLog: [],
     pushes: [],
     bodies: [],
     entries(org) {
@@ -271,9 +274,11 @@ export async function startLokiStandIn(options: LokiStandInOptions = {}): Promis
     standIn.stats.queries += 1;
     if (!org) return answer(response, 401, 'no org id\n');
     const params = url.searchParams;
+    standIn.queryLog.push(params.get('query') ?? '');
     let matchers: [string, string][];
+    let lineFilters: string[];
     try {
-      matchers = parseSelector(params.get('query') ?? '');
+      ({ matchers, lineFilters } = parseQuery(params.get('query') ?? ''));
     } catch (error) {
       return answer(response, 400, `parse error: ${(error as Error).message}\n`);
     }
@@ -293,6 +298,7 @@ export async function startLokiStandIn(options: LokiStandInOptions = {}): Promis
     const selected = standIn
       .entries(org)
       .filter((entry) => matchers.every(([name, value]) => entry.labels[name] === value))
+      .filter((entry) => lineFilters.every((text) => entry.line.includes(text)))
       .map((entry) => ({ entry, ns: BigInt(entry.ts) }))
       .filter(({ ns }) => ns >= start && ns < end)
       .sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0));
@@ -349,6 +355,26 @@ function parsePushBody(text: string): ParsedStream[] {
     });
     return { labels, values };
   });
+}
+
+/**
+ * A stream selector followed by any number of `|= "text"` line filters (LogQL's "line contains"):
+ * what keyward sends; any other pipeline stage is refused.
+ */
+function parseQuery(query: string): { matchers: [string, string][]; lineFilters: string[] } {
+  const closing = query.indexOf('}');
+  if (closing === -1) throw new Error(`not a stream selector: ${query}`);
+  const matchers = parseSelector(query.slice(0, closing + 1));
+  const lineFilters: string[] = [];
+  const filter = /\s*\|=\s*"((?:[^"\\]|\\.)*)"/y;
+  const rest = query.slice(closing + 1);
+  let consumed = 0;
+  for (let found = filter.exec(rest); found; found = filter.exec(rest)) {
+    lineFilters.push((found[1] ?? '').replace(/\\(.)/g, '$1'));
+    consumed = filter.lastIndex;
+  }
+  if (rest.slice(consumed).trim() !== '') throw new Error(`unsupported pipeline: ${rest.slice(consumed)}`);
+  return { matchers, lineFilters };
 }
 
 /** `{name="value", ...}` with `=` matchers only (what keyward sends); anything else is refused. */

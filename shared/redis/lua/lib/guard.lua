@@ -28,9 +28,14 @@ local function check_caller()
   if id then actor_id = id end
   if code ~= 'valid' then return nil, { key_denials[code] } end
   if REQUIRED_SCOPE ~= '' and not has_all(fields[3], REQUIRED_SCOPE) then return nil, { 'insufficient_scope' } end
-  local use, rate = use_api_key(record_key)
+  -- A request made with a key is one use of it: cost 1, its auto-applied limits (usage counts verifications only).
+  local use, applied = use_key(record_key, fields, 1, nil)
   redis.call('HSET', record_key, 'last_used', NOW)
-  if use == 'rate_limited' then return nil, { 'rate_limited', rate[1], rate[2], rate[3] } end
+  if use == 'rate_limited' then
+    for _, l in ipairs(applied) do
+      if l.exceeded then return nil, { 'rate_limited', l.limit, math.max(0, l.limit - l.used), l.reset } end
+    end
+  end
   if use == 'usage_exceeded' then return nil, { 'usage_exceeded' } end
   return fields[3]
 end
