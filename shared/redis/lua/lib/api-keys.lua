@@ -124,6 +124,10 @@ end
 -- ({left = the smallest pool's, key = the key's own}, each nil without a pool), and the identity
 -- ({id, key, external_id, meta}, or nil).
 local function use_key(record_key, fields, credit_cost, requested)
+  -- The common case, a key without limits, credits or identity, asking for no named limit: nothing to check.
+  if (fields[6] or '') == '' and (fields[7] or '') == '' and (fields[10] or '') == '' and (fields[11] or '') == '' and not requested then
+    return 'valid', {}, {}, nil
+  end
   local limits = {}
   if fields[7] and fields[7] ~= '' then
     local counter = fields[9] == 'counter'

@@ -24,9 +24,11 @@ local function record_usage(key_id, identity_id, code, extra)
     local span = group[2] * group[3]
     local first = NOW_MS - NOW_MS % span
     local index = math.floor((NOW_MS - first) / group[2])
+    -- Built once per granularity, not per owner: number formatting is most of a key name's cost.
+    local suffix, field = ':' .. group[1] .. ':' .. first, index .. ':' .. code
     for _, owner in ipairs(owners) do
-      local key = USAGE_PREFIX .. owner .. ':' .. group[1] .. ':' .. first
-      if redis.call('HINCRBY', key, index .. ':' .. code, 1) == 1 then redis.call('PEXPIREAT', key, first + span + group[4]) end
+      local key = USAGE_PREFIX .. owner .. suffix
+      if redis.call('HINCRBY', key, field, 1) == 1 then redis.call('PEXPIREAT', key, first + span + group[4]) end
       if extra ~= 0 then redis.call('HINCRBY', key, index .. ':extra', extra) end
     end
   end
