@@ -1,14 +1,10 @@
 // Code passed to page.evaluate runs in the browser: it is typed with the DOM.
 /// <reference lib="dom" />
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { operationsByFunction } from '../functions/operations.js';
-import { createGatewayHandler } from '../shared/gateway/gateway-handler.js';
-import { buildOpenApiDocument } from '../shared/openapi/document.js';
-import { createHttpServer, type HttpServer } from '../shared/runtime/server.js';
-import { launchChromium, newContext, screenshot, seriousAxeViolations, type AxeViolation } from './support/browser.js';
-import { fact, go, logIn, openWatchedConsole } from './support/console-pages.js';
-import { addApiKey, addUser, createTestApp, newTenant, testPassword, uniqueName, type TestApp, type TestTenant, type TestUser } from './support/harness.js';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshot, seriousAxeViolations, type AxeViolation } from './support/browser.js';
+import { fact, go, logIn, useConsoleInBrowser } from './support/console-pages.js';
+import { addApiKey, addUser, newTenant, testPassword, uniqueName, type TestApp, type TestTenant, type TestUser } from './support/harness.js';
 
 /**
  * The console end to end (SPEC §13): the local gateway over real HTTP on the run's Redis, driven in
@@ -16,47 +12,23 @@ import { addApiKey, addUser, createTestApp, newTenant, testPassword, uniqueName,
  * and must report no violation and no error; a separate context (bypassing the CSP, to inject axe)
  * checks each page for serious or critical accessibility findings.
  */
+const session = useConsoleInBrowser();
 let app: TestApp;
-let http: HttpServer;
 let base: string;
-let browser: Browser;
 let tenant: TestTenant;
 let member: TestUser;
-let context: BrowserContext | undefined;
-let watched: { problems: string[] } | undefined;
 
 beforeAll(async () => {
-  app = await createTestApp({ env: { PORT: '0', LOG_LEVEL: 'warn' } });
-  const operations = Object.values(operationsByFunction).flat();
-  http = createHttpServer(createGatewayHandler(operationsByFunction, buildOpenApiDocument(operations, { version: 'test' })), app.services);
-  await http.listen();
-  base = http.url();
-  browser = await launchChromium();
+  ({ app, base } = session);
   tenant = await newTenant(app);
   member = await addUser(app, tenant, 'member');
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await http?.drain();
-  await app?.close();
 });
 
-afterEach(async () => {
-  const problems = watched?.problems ?? [];
-  await context?.close();
-  context = undefined;
-  watched = undefined;
-  expect(problems, 'CSP violations or errors on the page').toEqual([]);
-});
 
-/** The real page in a fresh profile, closed and checked for violations and errors after each test. */
-async function openConsole(options: { width?: number } = {}): Promise<Page> {
-  const opened = await openWatchedConsole(browser, base, options);
-  context = opened.context;
-  watched = opened.watched;
-  return opened.page;
-}
+const openConsole = (options: { width?: number } = {}) => session.openConsole(options);
 
 /** Verifies a key on the Verify page; returns the heading ("Valid: VALID", "Not valid: NOT_FOUND"). */
 async function verifyInPage(page: Page, key: string): Promise<string> {
@@ -362,7 +334,7 @@ describe('console in Chromium: its content security policy', () => {
       return document.body.dataset.inline === 'ran';
     });
     expect(ran).toBe(false);
-    const problems = watched?.problems ?? [];
+    const problems = session.problems();
     for (let waited = 0; waited < 50 && !problems.some((problem) => problem.startsWith('csp-violation script-src')); waited += 1) await page.waitForTimeout(20);
     expect(problems.some((problem) => problem.startsWith('csp-violation script-src'))).toBe(true);
     // Reported as it should be: this test's violation is not a fault of the page.
@@ -409,7 +381,7 @@ describe('console in Chromium: keyboard, phone width, accessibility', () => {
 
   it('axe-core finds no serious or critical violation on any page', async () => {
     // Only this context bypasses the CSP, so that axe's script can be injected.
-    context = await newContext(browser, { bypassCSP: true });
+    const context = await session.openAxeContext();
     const page = await context.newPage();
     const item = uniqueName('axe');
     expect((await app.request('POST', '/data', { token: tenant.admin.token, json: { key: item, value: { a: 1 } } })).status).toBe(201);

@@ -1,13 +1,9 @@
 // Code passed to page.evaluate runs in the browser: it is typed with the DOM.
 /// <reference lib="dom" />
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { operationsByFunction } from '../functions/operations.js';
-import { createGatewayHandler } from '../shared/gateway/gateway-handler.js';
-import { buildOpenApiDocument } from '../shared/openapi/document.js';
-import { createHttpServer, type HttpServer } from '../shared/runtime/server.js';
-import { launchChromium, newContext, screenshot, seriousAxeViolations, type AxeViolation } from './support/browser.js';
-import { fact, go, logIn, openWatchedConsole } from './support/console-pages.js';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshot, seriousAxeViolations, type AxeViolation } from './support/browser.js';
+import { fact, go, logIn, useConsoleInBrowser } from './support/console-pages.js';
 import { addUser, createTestApp, newTenant, uniqueName, type TestApp, type TestTenant } from './support/harness.js';
 
 /**
@@ -16,49 +12,26 @@ import { addUser, createTestApp, newTenant, uniqueName, type TestApp, type TestT
  * under its real CSP (uPlot draws the charts: any CSP violation or error fails the test), axe-core in
  * a context of its own. The tenant is this file's alone, so its usage totals are exactly what it did.
  */
+const session = useConsoleInBrowser();
 let app: TestApp;
 /** The same service on the same Redis, its clock `hoursBehind` hours back: usage in past buckets, without waiting. */
 let past: TestApp;
 let hoursBehind = 0;
-let http: HttpServer;
 let base: string;
-let browser: Browser;
 let tenant: TestTenant;
-let context: BrowserContext | undefined;
-let watched: { problems: string[] } | undefined;
 
 beforeAll(async () => {
-  app = await createTestApp({ env: { PORT: '0', LOG_LEVEL: 'warn' } });
-  const operations = Object.values(operationsByFunction).flat();
-  http = createHttpServer(createGatewayHandler(operationsByFunction, buildOpenApiDocument(operations, { version: 'test' })), app.services);
-  await http.listen();
-  base = http.url();
-  browser = await launchChromium();
+  ({ app, base } = session);
   tenant = await newTenant(app);
   past = await createTestApp({ env: { LOG_LEVEL: 'warn' }, clock: { now: () => Date.now() - hoursBehind * 3_600_000 } });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await http?.drain();
-  await app?.close();
   await past?.close();
 });
 
-afterEach(async () => {
-  const problems = watched?.problems ?? [];
-  await context?.close();
-  context = undefined;
-  watched = undefined;
-  expect(problems, 'CSP violations or errors on the page').toEqual([]);
-});
 
-async function openConsole(options: { width?: number } = {}): Promise<Page> {
-  const opened = await openWatchedConsole(browser, base, options);
-  context = opened.context;
-  watched = opened.watched;
-  return opened.page;
-}
+const openConsole = (options: { width?: number } = {}) => session.openConsole(options);
 
 /** Polls until the value matches: the page answers in its own time (vitest's default of 1 s is short on a busy machine). */
 function eventually<T>(read: () => Promise<T>) {
@@ -377,10 +350,9 @@ describe('console in Chromium: identities and usage', () => {
       expect(await narrow.evaluate(() => document.documentElement.scrollWidth), hash).toBeLessThanOrEqual(375);
     }
     await screenshot(narrow, 'usage-375px');
-    await context?.close();
 
     // Only this context bypasses the CSP, so that axe's script can be injected.
-    context = await newContext(browser, { bypassCSP: true });
+    const context = await session.openAxeContext();
     const page = await context.newPage();
     await page.goto(`${base}/console/`);
     await logIn(page, tenant.admin);

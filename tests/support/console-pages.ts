@@ -1,10 +1,92 @@
 // Code passed to page.evaluate runs in the browser: it is typed with the DOM.
 /// <reference lib="dom" />
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { newContext, watchPage } from './browser.js';
-import type { TestUser } from './harness.js';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { operationsByFunction } from '../../functions/operations.js';
+import { createGatewayHandler } from '../../shared/gateway/gateway-handler.js';
+import { buildOpenApiDocument } from '../../shared/openapi/document.js';
+import { createHttpServer, type HttpServer } from '../../shared/runtime/server.js';
+import { launchChromium, newContext, watchPage } from './browser.js';
+import { createTestApp, type TestApp, type TestUser } from './harness.js';
 
 /** Steps through the console as a user takes them, shared by the console's browser test files. */
+
+export interface ConsoleInBrowser {
+  readonly app: TestApp;
+  /** The gateway's address over real HTTP, e.g. `http://127.0.0.1:43567`. */
+  readonly base: string;
+  readonly browser: Browser;
+  /** The real page in a fresh profile (its CSP enforced), watched for violations and errors. */
+  openConsole(options?: { width?: number }): Promise<Page>;
+  /** A profile that bypasses the CSP, so axe's script can be injected. */
+  openAxeContext(): Promise<BrowserContext>;
+  /** What the watch has seen on the page opened last (a test may take an expected violation out). */
+  problems(): string[];
+}
+
+/**
+ * For a console browser test file: the whole gateway over real HTTP on the run's Redis, one Chromium,
+ * and after each test its profile closed and checked: any CSP violation or page error fails the test.
+ */
+export function useConsoleInBrowser(): ConsoleInBrowser {
+  let app: TestApp | undefined;
+  let http: HttpServer | undefined;
+  let base = '';
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let watched: { problems: string[] } | undefined;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the console is not started yet (use it inside tests or hooks)');
+    return value;
+  };
+
+  beforeAll(async () => {
+    app = await createTestApp({ env: { PORT: '0', LOG_LEVEL: 'warn' } });
+    const operations = Object.values(operationsByFunction).flat();
+    http = createHttpServer(createGatewayHandler(operationsByFunction, buildOpenApiDocument(operations, { version: 'test' })), app.services);
+    await http.listen();
+    base = http.url();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await http?.drain();
+    await app?.close();
+  });
+  afterEach(async () => {
+    const problems = watched?.problems ?? [];
+    await context?.close();
+    context = undefined;
+    watched = undefined;
+    expect(problems, 'CSP violations or errors on the page').toEqual([]);
+  });
+
+  return {
+    get app() {
+      return started(app);
+    },
+    get base() {
+      return base;
+    },
+    get browser() {
+      return started(browser);
+    },
+    async openConsole(options = {}) {
+      const opened = await openWatchedConsole(started(browser), base, options);
+      context = opened.context;
+      watched = opened.watched;
+      return opened.page;
+    },
+    problems() {
+      return watched?.problems ?? [];
+    },
+    async openAxeContext() {
+      await context?.close();
+      context = await newContext(started(browser), { bypassCSP: true });
+      return context;
+    },
+  };
+}
 
 /** A fresh browser profile on the real page (its CSP enforced), watched for violations and errors. */
 export async function openWatchedConsole(browser: Browser, base: string, options: { width?: number } = {}): Promise<{ context: BrowserContext; page: Page; watched: { problems: string[] } }> {
