@@ -65,6 +65,10 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     AUDIT_DIR: join(dir, 'audit'),
     // Tests trigger offload runs back to back; coalescing them is tested on its own.
     AUDIT_MIN_RUN_INTERVAL_MS: '0',
+    // Every test process that logs in over HTTP does so from 127.0.0.1, and the counter is global in
+    // the run's Redis: one file's wrong passwords must not throttle another's logins. The address
+    // limit is tested with an app of its own (tests/auth.test.ts).
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
     AUDIT_OFFLOAD_TOKEN: offloadToken,
     KEYWARD_CONSOLE_DIR: inject('consoleDir'),
     ...extra,
