@@ -281,7 +281,7 @@ describe('console in Chromium: identities and usage', () => {
     await page.getByText('No key belongs to this identity.').waitFor();
     await page.getByRole('button', { name: 'Delete identity' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
-    await page.getByRole('heading', { level: 1, name: 'Identities' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Identities', exact: true }).waitFor();
     expect((await app.request('GET', `/identities/${identityId}`, { token: tenant.admin.token })).status).toBe(404);
   }, 90_000);
 

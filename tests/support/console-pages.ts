@@ -109,7 +109,8 @@ export async function logIn(page: Page, user: TestUser): Promise<void> {
 /** Goes to a page by its hash and waits for its heading. */
 export async function go(page: Page, hash: string, heading: string | RegExp): Promise<void> {
   await page.evaluate((to) => (location.hash = to), hash);
-  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  // exact: a string heading is the whole heading, so 'Data' is not satisfied by the 'Data: theme' page still on screen
+  await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
 }
 
 /** The value of a fact (a <dt>/<dd> pair of the page's facts) by its term. */
