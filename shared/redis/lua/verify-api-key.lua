@@ -11,8 +11,12 @@
 -- | {'unknown_ratelimit'} | {denial}; CODE is VALID, NOT_FOUND, EXPIRED, DISABLED, FORBIDDEN, RATE_LIMITED or USAGE_EXCEEDED.
 local scopes, denial = guard()
 if denial then return denial end
+-- The record's fields a verification answers with are read with those it checks, in one HMGET.
+local names = { unpack(KEY_FIELDS) }
+local NAME, META = #names + 1, #names + 2
+names[NAME], names[META] = 'name', 'meta'
 local code, id, record_key, fields = 'not_found', nil, nil, nil
-if ARG[1] ~= '' then code, id, record_key, fields = find_api_key(KEY[1], ARG[1]) end
+if ARG[1] ~= '' then code, id, record_key, fields = find_api_key(KEY[1], ARG[1], names) end
 if code == 'valid' and ARG[2] ~= '' and not has_scope(fields[3] or '', ARG[2]) then code = 'forbidden' end
 local cost = tonumber(ARG[3])
 local applied, credits, identity = {}, {}, nil
@@ -37,14 +41,11 @@ for _, l in ipairs(applied) do
 end
 local reply = { 'ok', CODE, id or '', default, credits.key or '', credits.left or '',
   identity and { identity.id, identity.external_id, identity.meta } or {}, limits }
+-- The key's fields as read before this use (a verification changes none of them but last_used).
 local record = {}
 if id then
-  local names = { 'key_id', 'name', 'scopes', 'meta', 'expires_at', 'enabled' }
-  local values = redis.call('HMGET', record_key, unpack(names))
-  for i, name in ipairs(names) do
-    record[#record + 1] = name
-    record[#record + 1] = values[i] or ''
-  end
+  record = { 'key_id', id, 'name', fields[NAME] or '', 'scopes', fields[3] or '', 'meta', fields[META] or '',
+    'expires_at', fields[2] or '', 'enabled', fields[1] or '' }
 end
 reply[#reply + 1] = record
 return reply

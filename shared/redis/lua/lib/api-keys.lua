@@ -22,13 +22,14 @@ local function grace_until(previous, key_hash)
   return nil
 end
 
--- Looks an API key up by its hash in the tenant's index.
--- Returns code ('valid' | 'not_found' | 'expired' | 'disabled'), key id, record key, the KEY_FIELDS values.
-local function find_api_key(index_key, key_hash)
+-- Looks an API key up by its hash in the tenant's index. `names`: the fields to read, KEY_FIELDS
+-- (the default) followed by any others the caller wants in the same read.
+-- Returns code ('valid' | 'not_found' | 'expired' | 'disabled'), key id, record key, the values of `names`.
+local function find_api_key(index_key, key_hash, names)
   local id = redis.call('HGET', index_key, key_hash)
   if not id then return 'not_found' end
   local record_key = API_KEY_PREFIX .. id
-  local fields = redis.call('HMGET', record_key, unpack(KEY_FIELDS))
+  local fields = redis.call('HMGET', record_key, unpack(names or KEY_FIELDS))
   if not fields[1] then return 'not_found' end
   if fields[4] ~= key_hash then
     local until_ms = grace_until(fields[5], key_hash)
