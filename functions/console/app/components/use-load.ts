@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
 export interface Loaded<T> {
   data: T | null;
@@ -8,26 +8,36 @@ export interface Loaded<T> {
   set: (data: T) => void;
 }
 
-/** Loads once per change of `deps` (and on reload()); the newest answer wins. */
+/** What one load answered, and for which deps and round. */
+interface Answer<T> {
+  deps: unknown[];
+  round: number;
+  data: T | null;
+  error: unknown;
+}
+
+const sameDeps = (a: unknown[], b: unknown[]) => a.length === b.length && a.every((value, index) => Object.is(value, b[index]));
+
+/**
+ * Loads once per change of `deps` (and on reload()); the newest answer wins. An answer counts only
+ * for the deps it was loaded with: from the render in which they change, this reports loading and no
+ * data (not the previous deps' answer, which the effect could only clear a render later). A reload
+ * keeps the current data on screen while it loads.
+ */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
+  const [answer, setAnswer] = useState<Answer<T> | null>(null);
   const [round, setRound] = useState(0);
+  const asked = useRef({ deps, round });
+  asked.current = { deps, round };
   useEffect(() => {
     let current = true;
-    setLoading(true);
-    setError(null);
+    const these = { deps, round };
     load().then(
-      (value) => {
-        if (!current) return;
-        setData(value);
-        setLoading(false);
+      (data) => {
+        if (current) setAnswer({ ...these, data, error: null });
       },
-      (caught: unknown) => {
-        if (!current) return;
-        setError(caught);
-        setLoading(false);
+      (error: unknown) => {
+        if (current) setAnswer({ ...these, data: null, error });
       },
     );
     return () => {
@@ -36,5 +46,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller names what the load depends on
   }, [...deps, round]);
   const reload = useCallback(() => setRound((n) => n + 1), []);
-  return { data, error, loading, reload, set: setData };
+  const set = useCallback((data: T) => setAnswer({ ...asked.current, data, error: null }), []);
+  const forDeps = answer !== null && sameDeps(answer.deps, deps) ? answer : null;
+  const done = forDeps !== null && forDeps.round === round;
+  // While reloading, the data stays (as before), but not an error: the new answer replaces it.
+  return { data: forDeps?.data ?? null, error: done ? forDeps.error : null, loading: !done, reload, set };
 }
