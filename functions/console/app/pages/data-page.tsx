@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { listItems } from '../api/keyward.js';
 import { ErrorNote } from '../components/error-note.js';
 import { PageHeading } from '../components/page-heading.js';
-import { useLoad } from '../components/use-load.js';
+import { usePagedList } from '../components/use-paged-list.js';
 import { href } from '../state/route.js';
 import { may } from '../state/session.js';
 
@@ -10,25 +10,8 @@ import { may } from '../state/session.js';
 export function DataPage() {
   const [prefix, setPrefix] = useState('');
   const [search, setSearch] = useState('');
-  const [keys, setKeys] = useState<string[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [moreError, setMoreError] = useState<unknown>(null);
-  const first = useLoad(async () => {
-    const page = await listItems(search, null);
-    setKeys(page.items);
-    setNext(page.next);
-    return true;
-  }, [search]);
-  const loadMore = async () => {
-    setMoreError(null);
-    try {
-      const page = await listItems(search, next);
-      setKeys((loaded) => [...loaded, ...page.items]);
-      setNext(page.next);
-    } catch (caught) {
-      setMoreError(caught);
-    }
-  };
+  const list = usePagedList((cursor) => listItems(search, cursor), [search], (key) => key);
+  const keys = list.items;
   return (
     <>
       <PageHeading title="Data" />
@@ -50,14 +33,14 @@ export function DataPage() {
           </a>
         ) : null}
       </div>
-      <ErrorNote error={first.error} />
-      {first.loading ? <p role="status">Loading…</p> : null}
-      {!first.loading && !first.error ? (
+      <ErrorNote error={list.error} />
+      {list.loading ? <p role="status">Loading…</p> : null}
+      {!list.loading && !list.error ? (
         <>
           <p role="status" class="muted">
             {keys.length === 0 ? 'No keys' : `${keys.length} keys`}
             {search ? ` starting with "${search}"` : ''}
-            {next ? '; more to load' : ''}.
+            {list.more ? '; more to load' : ''}.
           </p>
           <ul class="key-list">
             {keys.map((key) => (
@@ -68,9 +51,9 @@ export function DataPage() {
               </li>
             ))}
           </ul>
-          <ErrorNote error={moreError} />
-          {next ? (
-            <button type="button" onClick={loadMore}>
+          <ErrorNote error={list.moreError} />
+          {list.more ? (
+            <button type="button" onClick={list.loadMore}>
               Load more
             </button>
           ) : null}

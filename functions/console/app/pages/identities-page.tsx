@@ -4,7 +4,7 @@ import type { Identity } from '../api/types.js';
 import { ErrorNote } from '../components/error-note.js';
 import { PageHeading } from '../components/page-heading.js';
 import { TableRegion } from '../components/table-region.js';
-import { useLoad } from '../components/use-load.js';
+import { usePagedList } from '../components/use-paged-list.js';
 import { formatCredits, formatTime } from '../format.js';
 import { href } from '../state/route.js';
 import { may } from '../state/session.js';
@@ -13,25 +13,8 @@ import { may } from '../state/session.js';
 export function IdentitiesPage() {
   const [typed, setTyped] = useState('');
   const [search, setSearch] = useState('');
-  const [identities, setIdentities] = useState<Identity[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [moreError, setMoreError] = useState<unknown>(null);
-  const first = useLoad(async () => {
-    const page = await listIdentities(null, search || undefined);
-    setIdentities(page.items);
-    setNext(page.next);
-    return true;
-  }, [search]);
-  const loadMore = async () => {
-    setMoreError(null);
-    try {
-      const page = await listIdentities(next, search || undefined);
-      setIdentities((loaded) => [...loaded, ...page.items]);
-      setNext(page.next);
-    } catch (caught) {
-      setMoreError(caught);
-    }
-  };
+  const list = usePagedList((cursor) => listIdentities(cursor, search || undefined), [search], (identity: Identity) => identity.identity_id);
+  const identities = list.items;
   return (
     <>
       <PageHeading title="Identities" />
@@ -65,16 +48,16 @@ export function IdentitiesPage() {
           </a>
         ) : null}
       </div>
-      <ErrorNote error={first.error} />
-      {first.loading ? <p role="status">Loading…</p> : null}
-      {!first.loading && !first.error ? (
+      <ErrorNote error={list.error} />
+      {list.loading ? <p role="status">Loading…</p> : null}
+      {!list.loading && !list.error ? (
         <>
           <p role="status" class="muted">
             {search
               ? identities.length === 0
                 ? `No identity has the external id "${search}".`
                 : `The identity with the external id "${search}".`
-              : `${identities.length} identities loaded${next ? '; more to load' : ''}.`}
+              : `${identities.length} identities loaded${list.more ? '; more to load' : ''}.`}
           </p>
           {identities.length > 0 ? (
             <TableRegion label="Identities">
@@ -106,9 +89,9 @@ export function IdentitiesPage() {
               </table>
             </TableRegion>
           ) : null}
-          <ErrorNote error={moreError} />
-          {next ? (
-            <button type="button" onClick={loadMore}>
+          <ErrorNote error={list.moreError} />
+          {list.more ? (
+            <button type="button" onClick={list.loadMore}>
               Load more
             </button>
           ) : null}

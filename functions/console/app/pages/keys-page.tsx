@@ -4,33 +4,16 @@ import type { ApiKey } from '../api/types.js';
 import { ErrorNote } from '../components/error-note.js';
 import { PageHeading } from '../components/page-heading.js';
 import { TableRegion } from '../components/table-region.js';
-import { useLoad } from '../components/use-load.js';
+import { usePagedList } from '../components/use-paged-list.js';
 import { formatTime } from '../format.js';
 import { href } from '../state/route.js';
 import { may } from '../state/session.js';
 
 /** GET /api-keys, a page at a time ("Load more"), filtered by name over what is loaded. */
 export function KeysPage() {
-  const [pages, setPages] = useState<ApiKey[]>([]);
-  const [next, setNext] = useState<string | null>(null);
   const [filter, setFilter] = useState('');
-  const [moreError, setMoreError] = useState<unknown>(null);
-  const first = useLoad(async () => {
-    const page = await listApiKeys(null);
-    setPages(page.items);
-    setNext(page.next);
-    return true;
-  }, []);
-  const loadMore = async () => {
-    setMoreError(null);
-    try {
-      const page = await listApiKeys(next);
-      setPages((loaded) => [...loaded, ...page.items]);
-      setNext(page.next);
-    } catch (caught) {
-      setMoreError(caught);
-    }
-  };
+  const list = usePagedList((cursor) => listApiKeys(cursor), [], (key: ApiKey) => key.key_id);
+  const pages = list.items;
   const needle = filter.trim().toLowerCase();
   const shown = needle ? pages.filter((key) => key.name.toLowerCase().includes(needle)) : pages;
   return (
@@ -47,12 +30,12 @@ export function KeysPage() {
           </a>
         ) : null}
       </div>
-      <ErrorNote error={first.error} />
-      {first.loading ? <p role="status">Loading…</p> : null}
-      {!first.loading && !first.error ? (
+      <ErrorNote error={list.error} />
+      {list.loading ? <p role="status">Loading…</p> : null}
+      {!list.loading && !list.error ? (
         <>
           <p role="status" class="muted">
-            {shown.length} of {pages.length} loaded keys{next ? '; more keys to load' : ''}.
+            {shown.length} of {pages.length} loaded keys{list.more ? '; more keys to load' : ''}.
           </p>
           <TableRegion label="API keys">
             <table>
@@ -82,9 +65,9 @@ export function KeysPage() {
               </tbody>
             </table>
           </TableRegion>
-          <ErrorNote error={moreError} />
-          {next ? (
-            <button type="button" onClick={loadMore}>
+          <ErrorNote error={list.moreError} />
+          {list.more ? (
+            <button type="button" onClick={list.loadMore}>
               Load more
             </button>
           ) : null}

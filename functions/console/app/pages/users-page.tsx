@@ -5,23 +5,17 @@ import { ConfirmButton } from '../components/confirm-button.js';
 import { ErrorNote } from '../components/error-note.js';
 import { PageHeading } from '../components/page-heading.js';
 import { TableRegion } from '../components/table-region.js';
-import { useLoad } from '../components/use-load.js';
+import { usePagedList } from '../components/use-paged-list.js';
 import { formatTime } from '../format.js';
 import { may, session } from '../state/session.js';
 import { UserCreateForm } from './user-create-form.js';
 
 /** Tenant admins: GET /users, and per user PATCH (role, disabled) and DELETE; the service refuses changes to oneself. */
 export function UsersPage() {
-  const [users, setUsers] = useState<User[]>([]);
-  const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const first = useLoad(async () => {
-    const page = await listUsers(null);
-    setUsers(page.items);
-    setNext(page.next);
-    return true;
-  }, []);
-  const replace = (user: User) => setUsers((all) => all.map((one) => (one.username === user.username ? user : one)));
+  const list = usePagedList((cursor) => listUsers(cursor), [], (user: User) => user.username);
+  const users = list.items;
+  const replace = (user: User) => list.update((all) => all.map((one) => (one.username === user.username ? user : one)));
   const change = async (username: string, patch: UserChange) => {
     setError(null);
     try {
@@ -30,22 +24,13 @@ export function UsersPage() {
       setError(caught);
     }
   };
-  const loadMore = async () => {
-    try {
-      const page = await listUsers(next);
-      setUsers((all) => [...all, ...page.items]);
-      setNext(page.next);
-    } catch (caught) {
-      setError(caught);
-    }
-  };
   const me = session.value?.user.username;
   return (
     <>
       <PageHeading title="Users" />
-      <ErrorNote error={first.error} />
+      <ErrorNote error={list.error} />
       <ErrorNote error={error} />
-      {first.loading ? <p role="status">Loading…</p> : null}
+      {list.loading ? <p role="status">Loading…</p> : null}
       <TableRegion label="Users">
         <table>
           <thead>
@@ -88,7 +73,7 @@ export function UsersPage() {
                           confirmLabel="Delete"
                           onConfirm={async () => {
                             await deleteUser(user.username);
-                            setUsers((all) => all.filter((one) => one.username !== user.username));
+                            list.update((all) => all.filter((one) => one.username !== user.username));
                           }}
                         />
                       ) : null}
@@ -100,12 +85,13 @@ export function UsersPage() {
           </tbody>
         </table>
       </TableRegion>
-      {next ? (
-        <button type="button" onClick={loadMore}>
+      <ErrorNote error={list.moreError} />
+      {list.more ? (
+        <button type="button" onClick={list.loadMore}>
           Load more
         </button>
       ) : null}
-      {may('createUser', { after: 'member' }) ? <UserCreateForm onCreated={(user) => setUsers((all) => [...all, user])} /> : null}
+      {may('createUser', { after: 'member' }) ? <UserCreateForm onCreated={(user) => list.update((all) => [...all, user])} /> : null}
     </>
   );
 }
