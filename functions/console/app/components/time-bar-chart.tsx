@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 
 /** One stacked part of each bar: its values, one per bucket, and the CSS custom property holding its colour. */
@@ -98,7 +98,9 @@ function chartOptions(props: TimeBarChartProps, colors: { series: string[]; ink:
 export function TimeBarChart(props: TimeBarChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const height = props.height ?? 220;
-  useEffect(() => {
+  // A layout effect: the plot is drawn in the same commit as its element, at the width the element has
+  // then (a plain effect runs a frame later, so the element stood empty, or was measured before its layout).
+  useLayoutEffect(() => {
     const element = host.current;
     if (!element) return undefined;
     // Colours come from the stylesheet (custom properties), so the legend's swatches and the bars agree.
