@@ -41,22 +41,25 @@ function NotOffered() {
   return <p>This page is not available to your account.</p>;
 }
 
-/** The page for the location's hash, if the user may see it. */
+/**
+ * The page for the location's hash, if the user may see it. A page of one item is keyed by the item:
+ * going from one to another starts it afresh (no edit, answer or error of the previous one stays).
+ */
 function Page({ parts }: { parts: string[] }) {
   const [section = 'keys', first, second] = parts;
   const allowed = sections.find((candidate) => candidate.path === section);
   if (!allowed) return <p>There is no such page. <a href={href('keys')}>Go to API keys</a>.</p>;
   if (!may(allowed.needs)) return <NotOffered />;
   if (section === 'keys' && first === 'new') return may('createApiKey') ? <KeyCreatePage identityId={second} /> : <NotOffered />;
-  if (section === 'keys' && first) return <KeyDetailPage keyId={first} />;
+  if (section === 'keys' && first) return <KeyDetailPage key={first} keyId={first} />;
   if (section === 'keys') return <KeysPage />;
   if (section === 'identities' && first === 'new') return may('createIdentity') ? <IdentityCreatePage /> : <NotOffered />;
-  if (section === 'identities' && first && second === 'edit') return may('updateIdentity') ? <IdentityEditPage identityId={first} /> : <NotOffered />;
-  if (section === 'identities' && first) return <IdentityDetailPage identityId={first} />;
+  if (section === 'identities' && first && second === 'edit') return may('updateIdentity') ? <IdentityEditPage key={first} identityId={first} /> : <NotOffered />;
+  if (section === 'identities' && first) return <IdentityDetailPage key={first} identityId={first} />;
   if (section === 'identities') return <IdentitiesPage />;
   if (section === 'verify') return <VerifyPage />;
   if (section === 'data' && first === 'new') return may('createItem') ? <DataCreatePage /> : <NotOffered />;
-  if (section === 'data' && first === 'item' && second !== undefined) return <DataItemPage itemKey={second} />;
+  if (section === 'data' && first === 'item' && second !== undefined) return <DataItemPage key={second} itemKey={second} />;
   if (section === 'data') return <DataPage />;
   if (section === 'users') return <UsersPage />;
   if (section === 'audit') return <AuditPage />;
