@@ -3,7 +3,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot, seriousAxeViolations, type AxeViolation } from './support/browser.js';
-import { fact, go, logIn, useConsoleInBrowser } from './support/console-pages.js';
+import { fact, go, logIn, recordStates, useConsoleInBrowser } from './support/console-pages.js';
 import { addUser, createTestApp, newTenant, uniqueName, type TestApp, type TestTenant } from './support/harness.js';
 
 /**
@@ -107,12 +107,44 @@ async function expectBarsInPlace(page: Page, bucketMs: number): Promise<void> {
   });
 }
 
-/** A verification through the API, now or (through the app whose clock runs behind) some hours ago. */
+/** One verification: when the service counted it (to the millisecond or so), its code and the credits it spent. */
+interface Use {
+  at: number;
+  code: string;
+  credits: number;
+}
+
+/** Every verification this file made, in order: the usage pages' numbers are worked out from it, so they hold at any hour. */
+const uses: Use[] = [];
+
+/** A verification through the API, now or (through the app whose clock runs behind) some hours ago; recorded in `uses`. */
 async function verify(key: string, body: Record<string, unknown> = {}, hoursAgo = 0): Promise<string> {
   hoursBehind = hoursAgo;
   const answer = await (hoursAgo > 0 ? past : app).request('POST', '/api-keys/verify', { token: tenant.admin.token, json: { key, ...body } });
   expect(answer.status).toBe(200);
-  return answer.body.code as string;
+  const code = answer.body.code as string;
+  uses.push({ at: Date.now() - hoursAgo * 3_600_000, code, credits: code === 'VALID' ? Number(body.cost ?? 1) : 0 });
+  return code;
+}
+
+const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
+
+/** What usageTotals() should read for these uses ({} for none: the page shows no table). */
+function totalsOf(unit: 'Hour' | 'Day', some: Use[]): Record<string, string> {
+  if (some.length === 0) return {};
+  const codes = [...new Set(some.map((use) => use.code))];
+  const byCode = codes.map((code) => [code, String(some.filter((use) => use.code === code).length)]);
+  return { [unit]: 'Total', ...Object.fromEntries(byCode), 'Total uses': String(some.length), 'Credits spent': String(some.reduce((sum, use) => sum + use.credits, 0)) };
+}
+
+/** The uses grouped by their bucket (hour or UTC day), oldest first. */
+function bucketsOf(some: Use[], bucketMs: number): Use[][] {
+  const byStart = new Map<number, Use[]>();
+  for (const use of some) {
+    const start = use.at - (use.at % bucketMs);
+    byStart.set(start, [...(byStart.get(start) ?? []), use]);
+  }
+  return [...byStart.entries()].sort(([a], [b]) => a - b).map(([, bucket]) => bucket);
 }
 
 /** Creates a key from the identity's page ("Create a key for this identity"); returns its id and secret. */
@@ -183,6 +215,7 @@ describe('console in Chromium: identities and usage', () => {
 
     // Uses through the API: five and three hours ago (2 valid, then 1 valid and 1 refused for a scope it lacks,
     // leaving empty hours between), and now 3 valid at cost 5 on one key, 2 valid naming "tokens" on the other...
+    uses.length = 0;
     for (let i = 0; i < 2; i += 1) expect(await verify(backend.secret, { cost: 5 }, 5)).toBe('VALID');
     expect(await verify(backend.secret, { cost: 5 }, 3)).toBe('VALID');
     expect(await verify(backend.secret, { cost: 5, scope: 'orders:write' }, 3)).toBe('FORBIDDEN');
@@ -196,6 +229,7 @@ describe('console in Chromium: identities and usage', () => {
     await page.getByLabel('Limit name').fill('tokens');
     await page.getByRole('button', { name: 'Verify', exact: true }).click();
     await page.getByRole('heading', { level: 2, name: 'Not valid: RATE_LIMITED' }).waitFor();
+    uses.push({ at: Date.now(), code: 'RATE_LIMITED', credits: 0 });
     expect(await fact(page, 'Identity')).toBe(externalId);
     expect(await fact(page, 'Identity meta')).toBe('{"plan":"pro"}');
     expect(await fact(page, 'Credits remaining')).toBe(String(500 - 15 - 15 - 2));
@@ -204,29 +238,46 @@ describe('console in Chromium: identities and usage', () => {
     expect(await applied.getByRole('row', { name: /^calls/ }).locator('td').last().textContent()).toBe('no');
     await screenshot(page, 'verify-identity');
 
-    // The identity's usage: by hour (the default, last 24 hours), then by day; the same totals.
+    // The identity's usage: by hour (the default, last 24 hours), then by day. Every use of the test is
+    // in the last 24 hours and the last 30 days, however the hours fall; by day over the last 24 hours,
+    // the page shows the current UTC day alone (a preset's buckets end with the one in progress), which
+    // before 05:00 UTC leaves out the uses of five hours ago: its numbers are worked out from the uses.
     const totals = { VALID: '8', RATE_LIMITED: '1', FORBIDDEN: '1', 'Total uses': '10', 'Credits spent': '32' };
+    expect(totalsOf('Hour', uses)).toEqual({ Hour: 'Total', ...totals });
+    const hours = bucketsOf(uses, 3_600_000);
     await go(page, `#/identities/${identityId}`, `Identity ${externalId}`);
+    let states = await recordStates(page);
     await page.getByRole('main').getByRole('link', { name: 'Usage', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: `Usage of identity ${externalId}` }).waitFor();
-    await eventually(() => usageTotals(page)).toEqual({ Hour: 'Total', ...totals });
+    expect(await states.until(/ uses in /)).toEqual(['Loading…', expect.stringMatching(new RegExp(`^10 uses in ${hours.length} hours, from `))]);
+    expect(await usageTotals(page)).toEqual({ Hour: 'Total', ...totals });
     const chart = page.getByRole('img', { name: /^Uses per hour, stacked by code/ });
-    expect(await chart.getAttribute('aria-label')).toMatch(/: 10 in 3 hours with uses \(VALID 8, RATE_LIMITED 1, FORBIDDEN 1\)\. The busiest hour was .* with 6\./);
+    const busiest = Math.max(...hours.map((bucket) => bucket.length));
+    expect(await chart.getAttribute('aria-label')).toMatch(new RegExp(`: 10 in ${hours.length} hours with uses \\(VALID 8, RATE_LIMITED 1, FORBIDDEN 1\\)\\. The busiest hour was .* with ${busiest}\\.`));
     await page.getByRole('img', { name: /^Credits spent per hour, .*: 32 in total/ }).waitFor();
-    expect(await page.getByRole('region', { name: 'Uses and credits per hour' }).locator('tbody td:last-child').allTextContents()).toEqual(['10', '5', '17']);
-    // Three bars, each at its hour's place on the 24-hour axis (the empty hours between them keep their room).
+    const creditsPerHour = hours.map((bucket) => String(bucket.reduce((sum, use) => sum + use.credits, 0)));
+    expect(await page.getByRole('region', { name: 'Uses and credits per hour' }).locator('tbody td:last-child').allTextContents()).toEqual(creditsPerHour);
+    // Three bars (unless a group of uses straddled an hour), each at its hour's place on the 24-hour axis.
     await expectBarsInPlace(page, 3_600_000);
     await screenshot(page, 'usage');
 
+    states = await recordStates(page);
     await page.getByLabel('Per', { exact: true }).selectOption('day');
-    await page.getByRole('columnheader', { name: 'Day' }).waitFor();
-    expect(await usageTotals(page)).toEqual({ Day: 'Total', ...totals });
-    // Today, and yesterday too before 05:00 UTC (the uses of five hours ago).
-    const days = [...new Set([5, 0].map((hours) => new Date(Date.now() - hours * 3_600_000).toISOString().slice(0, 10)))];
-    expect(await page.getByRole('region', { name: 'Uses and credits per day' }).locator('tbody th').allTextContents()).toEqual(days);
+    const today = await states.until(/^(\d+ uses in 1 day,|No uses) from /);
+    expect(today).toEqual(['Loading…', expect.stringMatching(/ from (\d{4}-\d\d-\d\d) to \1\.$/)]);
+    const shownDay = / to (\d{4}-\d\d-\d\d)\.$/.exec(today[1] ?? '')?.[1] ?? '';
+    const ofShownDay = uses.filter((use) => dayOf(use.at) === shownDay);
+    expect(await usageTotals(page)).toEqual(totalsOf('Day', ofShownDay));
+    if (ofShownDay.length > 0) expect(await page.getByRole('region', { name: 'Uses and credits per day' }).locator('tbody th').allTextContents()).toEqual([shownDay]);
+
+    // The last 30 days: every use, on its UTC day (yesterday too, for the uses of five hours ago, before 05:00 UTC).
+    const days = [...new Set(uses.map((use) => dayOf(use.at)))];
+    states = await recordStates(page);
     await page.getByLabel('Range').selectOption('30d');
+    expect(await states.until(/ uses in /)).toEqual(['Loading…', expect.stringMatching(new RegExp(`^10 uses in ${days.length} days?, from `))]);
     await page.getByRole('img', { name: /^Uses per day, stacked by code/ }).waitFor();
-    await page.getByText(/^10 uses in \d days?, from /).waitFor();
+    expect(await usageTotals(page)).toEqual({ Day: 'Total', ...totals });
+    expect(await page.getByRole('region', { name: 'Uses and credits per day' }).locator('tbody th').allTextContents()).toEqual(days);
     await expectBarsInPlace(page, 86_400_000);
     await screenshot(page, 'usage-identity-days');
 

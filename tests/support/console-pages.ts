@@ -117,3 +117,60 @@ export async function go(page: Page, hash: string, heading: string | RegExp): Pr
 export async function fact(page: Page, term: string): Promise<string> {
   return (await page.locator('.facts div', { has: page.locator('dt', { hasText: new RegExp(`^${term}$`) }) }).locator('dd').textContent()) ?? '';
 }
+
+/** The page's states in order, as recordStates() saw them: each the text of the main area's status and alert lines. */
+export interface StateRecord {
+  /** Waits for a state matching `last` and returns every state from the first after the recording began to that one. */
+  until(last: RegExp, options?: { timeout?: number }): Promise<string[]>;
+  /** Every state recorded so far (after the page has settled: nothing came after the one awaited). */
+  all(): Promise<string[]>;
+}
+
+/**
+ * Starts recording the page's states: each time the main area's status and alert lines (role
+ * status/alert: "Loading…", "2 keys starting with …", an error) change, their text joined with " | ".
+ * A step of a test then asserts on the whole sequence its action caused (e.g. ['Loading…', '10 uses
+ * in 2 days, …']), rather than waiting for a text that the page as it was before may already show.
+ * A MutationObserver records every change, however briefly it stood. Call it again before each step.
+ */
+export async function recordStates(page: Page): Promise<StateRecord> {
+  await page.evaluate(() => {
+    type Recording = { states: string[]; observer: MutationObserver };
+    const holder = window as unknown as { consoleStates?: Recording };
+    holder.consoleStates?.observer.disconnect();
+    const read = () =>
+      [...document.querySelectorAll('main [role="status"], main [role="alert"]')]
+        .map((element) => (element.textContent ?? '').trim())
+        .filter((text) => text !== '')
+        .join(' | ');
+    let last = read();
+    const recording: Recording = {
+      states: [],
+      observer: new MutationObserver(() => {
+        const now = read();
+        if (now === last) return;
+        last = now;
+        recording.states.push(now);
+      }),
+    };
+    recording.observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    holder.consoleStates = recording;
+  });
+  return {
+    async until(last, options = {}) {
+      const states = await page.waitForFunction(
+        ([source, flags]) => {
+          const recorded = (window as unknown as { consoleStates?: { states: string[] } }).consoleStates?.states ?? [];
+          const at = recorded.findIndex((state) => new RegExp(source, flags).test(state));
+          return at === -1 ? false : recorded.slice(0, at + 1);
+        },
+        [last.source, last.flags] as const,
+        { timeout: options.timeout ?? 15_000, polling: 50 },
+      );
+      return (await states.jsonValue()) as string[];
+    },
+    async all() {
+      return page.evaluate(() => [...((window as unknown as { consoleStates?: { states: string[] } }).consoleStates?.states ?? [])]);
+    },
+  };
+}
