@@ -2,6 +2,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { prng } from './support/prng.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { handler as dataHandler } from '../functions/data/handler.js';
 import { AppError } from '../shared/errors/app-error.js';
 import { FunctionContext, type FunctionHandler } from '../shared/runtime/context.js';
@@ -769,6 +770,13 @@ describe('runtime: express server over HTTP', () => {
 
 // ---------------------------------------------------------------------------------------------
 // router
+
+describe('runtime: zod', () => {
+  it('runs jitless once the config module is loaded (no parser compiled with new Function on a first parse)', async () => {
+    await import('../shared/config/config.js');
+    expect(z.config().jitless).toBe(true);
+  });
+});
 
 describe('runtime: router', () => {
   it('a static segment beats a parameter, whatever the order of the routes', () => {

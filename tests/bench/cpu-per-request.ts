@@ -2,6 +2,7 @@
 // included), for verify and the two data reads beside the bare express ceiling, rounds interleaved.
 //   npx tsx tests/bench/cpu-per-request.ts                        3 rounds of 5 s, dist/ as built
 //   npx tsx tests/bench/cpu-per-request.ts --rounds 5 --seconds 8
+//   npx tsx tests/bench/cpu-per-request.ts --rate 1500              a fixed rate (req/s in all) for every scenario
 //   npx tsx tests/bench/cpu-per-request.ts --variant base=/tmp/base/dist --variant new=dist
 //       two builds side by side on one Redis, every scenario of each in every round (an A/B)
 //   npx tsx tests/bench/cpu-per-request.ts --cpu-prof .data/prof  also writes V8 CPU profiles of the
@@ -21,6 +22,11 @@ export interface CpuOptions {
   rounds?: number;
   seconds?: number;
   connections?: number;
+  /**
+   * Requests per second in all (autocannon -R); unset: as fast as it goes. A fixed rate keeps the
+   * batching per event-loop turn the same for every scenario, so a loaded machine skews it less.
+   */
+  rate?: number;
   /** When set, the functions run under `node --cpu-prof` and write their profiles here on exit. */
   profileDir?: string;
   log?: (line: string) => void;
@@ -103,11 +109,11 @@ export async function measureCpuPerRequest(options: CpuOptions = {}): Promise<Cp
     }
 
     // JIT and caches warm before anything counts.
-    for (const target of targets) await sampleCpu(target, warmupSeconds, connections);
+    for (const target of targets) await sampleCpu(target, warmupSeconds, connections, options.rate);
     const results: CpuResults = new Map();
     for (let round = 1; round <= rounds; round += 1) {
       for (const target of targets) {
-        const sample = await sampleCpu(target, seconds, connections);
+        const sample = await sampleCpu(target, seconds, connections, options.rate);
         results.set(target.name, [...(results.get(target.name) ?? []), sample]);
         log(`round ${round}: ${target.name}: ${sample.cpuUs.toFixed(0)} µs/request, ${sample.rps.toFixed(0)} req/s${sample.bad ? `, ${sample.bad} bad` : ''}`);
       }
@@ -128,8 +134,9 @@ export function processCpuUs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / ticksPerSecond;
 }
 
-async function sampleCpu(target: Target, seconds: number, connections: number): Promise<CpuSample> {
+async function sampleCpu(target: Target, seconds: number, connections: number, rate: number | undefined): Promise<CpuSample> {
   const args = ['node_modules/autocannon/autocannon.js', '-j', '-c', String(connections), '-d', String(seconds), '-m', target.method ?? 'GET'];
+  if (rate) args.push('-R', String(rate));
   for (const [name, value] of Object.entries(target.headers ?? {})) args.push('-H', `${name}=${value}`);
   if (target.body) args.push('-b', target.body);
   args.push(target.url);
@@ -241,6 +248,7 @@ async function main(): Promise<void> {
     variants: Object.keys(variants).length > 0 ? variants : undefined,
     rounds: Number(option('--rounds') ?? 3),
     seconds: Number(option('--seconds') ?? 5),
+    rate: option('--rate') === undefined ? undefined : Number(option('--rate')),
     profileDir,
     log: (line) => process.stderr.write(`${line}\n`),
   });
