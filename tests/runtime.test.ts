@@ -1,7 +1,8 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { prng } from './support/prng.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { handler as dataHandler } from '../functions/data/handler.js';
 import { AppError } from '../shared/errors/app-error.js';
 import { FunctionContext, type FunctionHandler } from '../shared/runtime/context.js';
@@ -540,6 +541,9 @@ describe('runtime: express server over HTTP', () => {
       context.status(200).succeed({ slow: true });
       return;
     }
+    if (event.path === '/no-content') return context.status(204).succeed();
+    if (event.path === '/unicode') return context.succeed({ text: 'grüße, 世界' });
+    if (event.path === '/bad-header') return context.headers({ 'x-broken': 'line\nbreak' }).succeed({ never: 'sent' });
     await dataHandler(event, context);
   };
 
@@ -569,6 +573,88 @@ describe('runtime: express server over HTTP', () => {
       expect(await slow.json()).toEqual({ slow: true });
     } finally {
       await http.drain();
+    }
+  });
+
+  it('replies carry Content-Length (never chunked): success, error, unknown route, 405, HEAD; a 204 carries none', async () => {
+    const http = createHttpServer(handler, services);
+    const port = await http.listen();
+    const get = (path: string, method = 'GET') =>
+      new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+        const request = httpRequest({ host: '127.0.0.1', port, method, path }, (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    try {
+      for (const [path, method, status] of [
+        ['/healthz', 'GET', 200],
+        ['/data/x', 'GET', 401],
+        ['/nowhere', 'GET', 404],
+        ['/data/x', 'PATCH', 405],
+        ['/data', 'HEAD', 405],
+        ['/no-content', 'GET', 204],
+        ['/unicode', 'GET', 200],
+      ] as const) {
+        const reply = await get(path, method);
+        expect(reply.status, `${method} ${path}`).toBe(status);
+        expect(reply.headers['transfer-encoding'], `${method} ${path}`).toBeUndefined();
+        expect(reply.headers['x-request-id'], `${method} ${path}`).toMatch(uuidLike);
+        if (status === 204) {
+          expect(reply.headers['content-length']).toBeUndefined();
+          expect(reply.body).toBe('');
+        } else if (method === 'HEAD') {
+          expect(Number(reply.headers['content-length'])).toBeGreaterThan(0);
+          expect(reply.body).toBe('');
+        } else {
+          expect(reply.headers['content-length'], `${method} ${path}`).toBe(String(Buffer.byteLength(reply.body)));
+          expect(JSON.parse(reply.body)).toBeTypeOf('object');
+        }
+      }
+      expect(JSON.parse((await get('/unicode')).body)).toEqual({ text: 'grüße, 世界' });
+      const notAllowed = await get('/data/x', 'PATCH');
+      expect(JSON.parse(notAllowed.body)).toMatchObject({ code: 'method_not_allowed' });
+      expect(notAllowed.headers.allow).toBeDefined();
+    } finally {
+      await http.drain();
+    }
+  });
+
+  it('a reply node cannot write (a bad header value from a handler) is our 500 JSON, and the server keeps serving', async () => {
+    const http = createHttpServer(handler, services);
+    const port = await http.listen();
+    try {
+      const broken = await fetch(`http://127.0.0.1:${port}/bad-header`, { headers: { 'x-request-id': 'bad-header-1' } });
+      expect(broken.status).toBe(500);
+      expect(await broken.json()).toEqual({ detail: 'Internal server error', code: 'internal_error', request_id: 'bad-header-1' });
+      expect(broken.headers.get('x-request-id')).toBe('bad-header-1');
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      await http.drain();
+    }
+  });
+
+  it('the same serving is reachable as an express app (http.app), mounted in a server of its own', async () => {
+    const http = createHttpServer(handler, services);
+    const mounted = createServer(http.app);
+    await new Promise<void>((resolve) => mounted.listen(0, '127.0.0.1', resolve));
+    const address = mounted.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      expect(typeof http.app.use).toBe('function');
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      expect(health.headers.get('content-length')).toBe('15');
+      const denied = await fetch(`http://127.0.0.1:${port}/data/x?a=1`, { headers: { 'x-request-id': 'via-express-1' } });
+      expect(denied.status).toBe(401);
+      expect(await denied.json()).toMatchObject({ code: 'not_authenticated', request_id: 'via-express-1' });
+      expect(denied.headers.get('x-powered-by')).toBeNull();
+    } finally {
+      await new Promise((resolve) => mounted.close(resolve));
     }
   });
 
@@ -684,6 +770,13 @@ describe('runtime: express server over HTTP', () => {
 
 // ---------------------------------------------------------------------------------------------
 // router
+
+describe('runtime: zod', () => {
+  it('runs jitless once the config module is loaded (no parser compiled with new Function on a first parse)', async () => {
+    await import('../shared/config/config.js');
+    expect(z.config().jitless).toBe(true);
+  });
+});
 
 describe('runtime: router', () => {
   it('a static segment beats a parameter, whatever the order of the routes', () => {

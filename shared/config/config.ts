@@ -1,3 +1,4 @@
+import '../validation/zod-jitless.js';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
