@@ -23,6 +23,7 @@ interface Member {
 /** A group stops growing at either bound; later scripts go in the group after it. */
 const maxScripts = 256;
 const maxBytes = 1024 * 1024;
+const maxInFlight = 1;
 
 const groups = new WeakMap<Redis, CommitGroup>();
 
@@ -45,7 +46,7 @@ export function runInCommitGroup(redis: Redis, script: LuaScript, keys: string[]
 
 class CommitGroup {
   private queued: Member[] = [];
-  private inFlight = false;
+  private inFlight = 0;
   private scheduled = false;
 
   constructor(private readonly redis: Redis) {}
@@ -57,18 +58,21 @@ class CommitGroup {
     });
   }
 
-  /** On the next tick, so the scripts of one tick share a group even when none is in flight. */
+  /**
+   * After this turn of the event loop (setImmediate, not nextTick: nextTick runs after each socket's
+   * callback, so requests read in one turn would each make a group of their own).
+   */
   private schedule(): void {
-    if (this.inFlight || this.scheduled || this.queued.length === 0) return;
+    if (this.inFlight >= maxInFlight || this.scheduled || this.queued.length === 0) return;
     this.scheduled = true;
-    process.nextTick(() => {
+    setImmediate(() => {
       this.scheduled = false;
       this.send();
     });
   }
 
   private send(): void {
-    if (this.inFlight || this.queued.length === 0) return;
+    if (this.inFlight >= maxInFlight || this.queued.length === 0) return;
     const members = this.take();
     const pipeline = this.redis.pipeline();
     for (const { script, keys, args, byEval } of members) {
@@ -76,7 +80,7 @@ class CommitGroup {
       else pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
     }
     pipeline.wait(Math.max(...members.map((member) => member.wait.replicas)), Math.max(...members.map((member) => member.wait.timeoutMs)));
-    this.inFlight = true;
+    this.inFlight += 1;
     pipeline
       .exec()
       .then(
@@ -87,7 +91,7 @@ class CommitGroup {
         },
       )
       .finally(() => {
-        this.inFlight = false;
+        this.inFlight -= 1;
         this.schedule();
       });
   }
