@@ -3,8 +3,10 @@ import type { RedisSettings } from '../config/config.js';
 import { AppError } from '../errors/app-error.js';
 import { timed } from '../metrics/redis-metrics.js';
 import { replicasToWait, type RedisClient } from './client.js';
+import { runInCommitGroup, type ReplicaWait } from './commit-group.js';
 import { isRedisUnavailable } from './errors.js';
 import type { LuaScript } from './scripts.js';
+import { confirmedReply, isNoScript, RedirectedWriteError, UnconfirmedWriteError } from './write-errors.js';
 
 /** Runs a script by EVALSHA, falling back to EVAL (which caches it) when the server has not seen it. */
 export function runScript(redis: RedisClient, script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
@@ -21,41 +23,21 @@ async function evalScript(redis: RedisClient, script: LuaScript, keys: string[],
   }
 }
 
-/** A write applied on the master that not enough replicas confirmed in time: it could be lost in a failover. */
-export class UnconfirmedWriteError extends Error {
-  override name = 'UnconfirmedWriteError';
-}
+export { RedirectedWriteError, UnconfirmedWriteError } from './write-errors.js';
 
 /**
- * A pipelined write sent to a node that no longer (MOVED) or not yet (ASK) serves its slot: nothing
- * was applied. ioredis follows redirects for single commands, not for a pipeline whose WAIT succeeded.
+ * Runs a script and has `WAIT replicas timeout` confirm it, on the connection (and, on Cluster, the
+ * node) that ran the write. Standalone and Sentinel share one WAIT among the scripts in flight on the
+ * connection (a group commit, commit-group.ts); on Cluster each script is pipelined with a WAIT of
+ * its own, on its slot's master. Throws UnconfirmedWriteError when fewer replicas confirmed.
  */
-export class RedirectedWriteError extends Error {
-  override name = 'RedirectedWriteError';
-}
-
-/**
- * Runs a script and `WAIT replicas timeout` in one pipeline: one round trip, on the connection (and,
- * on Cluster, the node) that ran the write. Throws UnconfirmedWriteError when fewer replicas confirmed.
- */
-export function runScriptAndWait(
-  redis: RedisClient,
-  script: LuaScript,
-  keys: string[],
-  args: (string | number)[],
-  wait: { replicas: number; timeoutMs: number },
-): Promise<unknown> {
+export function runScriptAndWait(redis: RedisClient, script: LuaScript, keys: string[], args: (string | number)[], wait: ReplicaWait): Promise<unknown> {
   if (wait.replicas === 0) return runScript(redis, script, keys, args);
-  return timed(redis, script.name, () => evalScriptAndWait(redis, script, keys, args, wait));
+  if (redis instanceof Cluster) return timed(redis, script.name, () => evalScriptAndWait(redis, script, keys, args, wait));
+  return timed(redis, script.name, () => runInCommitGroup(redis, script, keys, args, wait));
 }
 
-async function evalScriptAndWait(
-  redis: RedisClient,
-  script: LuaScript,
-  keys: string[],
-  args: (string | number)[],
-  wait: { replicas: number; timeoutMs: number },
-): Promise<unknown> {
+async function evalScriptAndWait(redis: Cluster, script: LuaScript, keys: string[], args: (string | number)[], wait: ReplicaWait): Promise<unknown> {
   const send = (first: 'evalsha' | 'eval') =>
     (first === 'evalsha' ? redis.pipeline().evalsha(script.sha, keys.length, ...keys, ...args) : redis.pipeline().eval(script.source, keys.length, ...keys, ...args))
       .wait(wait.replicas, wait.timeoutMs)
@@ -64,21 +46,14 @@ async function evalScriptAndWait(
   if (isNoScript(results?.[0]?.[0])) results = await send('eval');
   const [[scriptError, reply] = [], [waitError, confirmed] = []] = results ?? [];
   if (scriptError && /^(MOVED|ASK) /.test(scriptError.message)) {
-    if (redis instanceof Cluster) redis.refreshSlotsCache();
+    redis.refreshSlotsCache();
     throw new RedirectedWriteError(scriptError.message);
   }
-  if (scriptError) throw scriptError;
-  if (waitError) throw waitError;
-  if (Number(confirmed) < wait.replicas) throw new UnconfirmedWriteError(`${String(confirmed)} of ${wait.replicas} replicas confirmed the write`);
-  return reply;
-}
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+  return confirmedReply(scriptError, reply, waitError, confirmed, wait.replicas);
 }
 
 /**
- * Runs a script pipelined with a WAIT for a replica when the master has replicas (so neither a write
+ * Runs a script confirmed by a WAIT for a replica when the master has replicas (so neither a write
  * nor an audit event of an acknowledged request can be lost in a failover), trying again with backoff
  * within twice the command timeout when Redis cannot serve: a read only when it certainly did not
  * run (refused, redirected), since a second run would append a second event; a durable write also
