@@ -5,6 +5,7 @@ import { acknowledge, acquireLease, deadLetter, offloadGroup, readEntries } from
 import { reapExpiredItems } from '../shared/audit/expirations.js';
 import { createFileSink } from '../shared/audit/file-sink.js';
 import { offloadAudit, type OffloadReport } from '../shared/audit/offload.js';
+import { pendingKeyOf } from '../shared/audit/pending-tenants.js';
 import type { AuditSink } from '../shared/audit/sink.js';
 import { createLokiClient } from '../shared/loki/loki-client.js';
 import { tenantKeys } from '../shared/redis/keys.js';
@@ -208,9 +209,11 @@ describe('offload to Loki: faults', () => {
     const fields = Object.fromEntries(chunk(dead[0]?.[1] ?? []));
     expect(fields).toMatchObject({ event: refused, status: '400' });
     expect(fields.reason).toContain('stand-in refusal');
-    // Kept aside, not retried on every run and not blocking the others.
+    // Kept aside, not retried on every run and not blocking the others: the tenant is no longer due.
+    expect(await app.services.redis.zscore(pendingKeyOf(app.services.redis, tenantId), tenantId)).toBeNull();
     const again = await offloadAudit(app.services);
-    expect(again.tenants[tenantId]).toMatchObject({ shipped: 0, dead_lettered: 0, dead_letters: 1 });
+    expect(again.tenants[tenantId]).toBeUndefined();
+    expect(again.dead_lettered).toBe(0);
     const backlog = await app.request('GET', '/function/audit-offload/backlog', { token: offloadToken });
     expect(backlog.status).toBe(200);
     expect(backlog.body.tenants[tenantId]).toEqual({ backlog: 0, dead_letters: 1, oldest_pending_age_s: 0 });
@@ -392,7 +395,23 @@ describe('offload: the entry point', () => {
 });
 
 /** A started run's answer without the offload token: its totals, no tenant. */
-const runKeys = ['backlog', 'dead_lettered', 'dead_letters', 'duration_ms', 'expired', 'retried', 'run_id', 'shipped', 'sink', 'started'];
+const runKeys = [
+  'backlog',
+  'dead_lettered',
+  'dead_letters',
+  'duration_ms',
+  'expired',
+  'omitted',
+  'retried',
+  'run_id',
+  'shipped',
+  'sink',
+  'started',
+  'tenants_due',
+  'tenants_failed',
+  'tenants_leased_elsewhere',
+  'tenants_stopped',
+];
 const backlogKeys = ['backlog', 'dead_letters', 'oldest_pending_age_s'];
 const wrongTokens = ['offload-token-0123456789abcdeX', 'wrong', `${offloadToken}x`];
 
@@ -639,13 +658,13 @@ describe('the audit scripts', () => {
     const tenantId = uniqueName('ack');
     await writeEvents(app.services.redis, tenantId, 2500, 'ack');
     const keys = tenantKeys(tenantId);
-    const entries = await readEntries(app.services.redis, keys, 'new', 3000);
+    const entries = (await readEntries(app.services.redis, keys, { pending: '0' }, 3000))?.entries;
     expect(entries).toHaveLength(2500);
     expect(((await app.services.redis.xpending(keys.audit, offloadGroup)) as unknown[])[0]).toBe(2500);
-    await acknowledge(app.services.redis, keys, (entries ?? []).map((entry) => entry.id));
+    expect(await acknowledge(app.services.redis, tenantId, (entries ?? []).map((entry) => entry.id))).toBe(0);
     expect(await app.services.redis.xlen(keys.audit)).toBe(0);
     expect(((await app.services.redis.xpending(keys.audit, offloadGroup)) as unknown[])[0]).toBe(0);
-    expect(await readEntries(app.services.redis, tenantKeys(uniqueName('none')), 'new', 10)).toBeNull();
+    expect(await readEntries(app.services.redis, tenantKeys(uniqueName('none')), { pending: '0' }, 10)).toBeNull();
   });
 
   it('dead-letter-audit moves a pending entry once; renew-lease extends only its holder', async () => {
@@ -653,9 +672,9 @@ describe('the audit scripts', () => {
     const tenantId = uniqueName('dl');
     const [line] = await writeEvents(app.services.redis, tenantId, 1, 'dl');
     const keys = tenantKeys(tenantId);
-    const [entry] = (await readEntries(app.services.redis, keys, 'new', 10)) ?? [];
-    expect(await deadLetter(app.services.redis, keys, entry?.id ?? '', 'refused', 400, 1)).toBe(true);
-    expect(await deadLetter(app.services.redis, keys, entry?.id ?? '', 'refused', 400, 2)).toBe(false);
+    const [entry] = (await readEntries(app.services.redis, keys, { pending: '0' }, 10))?.entries ?? [];
+    expect(await deadLetter(app.services.redis, tenantId, entry?.id ?? '', 'refused', 400, 1)).toBe(true);
+    expect(await deadLetter(app.services.redis, tenantId, entry?.id ?? '', 'refused', 400, 2)).toBe(false);
     const dead = await app.services.redis.xrange(keys.auditDead, '-', '+');
     expect(dead.map(([, fields]) => Object.fromEntries(chunk(fields)))).toEqual([{ event: line, reason: 'refused', status: '400', source_id: entry?.id, failed_at: '1' }]);
     expect(await app.services.redis.xlen(keys.audit)).toBe(0);

@@ -179,8 +179,11 @@ describe('audit: offload', () => {
 
     const response = await app.request('POST', '/function/audit-offload/', { token: offloadToken });
     expect(response.status).toBe(200);
-    expect(response.body.tenants[tenant.tenantId]).toMatchObject({ shipped: pending.length, backlog: 0, dead_letters: 0 });
-    expect(response.body.tenants[other.tenantId]).toMatchObject({ shipped: otherPending.length, backlog: 0, dead_letters: 0 });
+    // The shared Redis holds other suites' tenants too: the report names as many as fit in its size.
+    const { tenants, omitted, tenants_due: due } = response.body as { tenants: Record<string, unknown>; omitted: number; tenants_due: number };
+    expect(Object.keys(tenants).length + omitted).toBe(due);
+    if (tenants[tenant.tenantId]) expect(tenants[tenant.tenantId]).toMatchObject({ shipped: pending.length, backlog: 0, dead_letters: 0 });
+    if (tenants[other.tenantId]) expect(tenants[other.tenantId]).toMatchObject({ shipped: otherPending.length, backlog: 0, dead_letters: 0 });
     expect(response.body.shipped).toBeGreaterThanOrEqual(pending.length + otherPending.length);
 
     expect(await app.services.redis.xlen(tenantKeys(tenant.tenantId).audit)).toBe(0);
@@ -189,7 +192,8 @@ describe('audit: offload', () => {
     expect(trailOf(other.tenantId)).toEqual(otherPending);
 
     const again = await app.request('POST', '/function/audit-offload/', { token: offloadToken });
-    expect(again.body.tenants[tenant.tenantId]).toMatchObject({ shipped: 0, backlog: 0 });
+    // Nothing left to ship: the tenant is not even visited.
+    expect(again.body.tenants[tenant.tenantId]).toBeUndefined();
     expect(trailOf(tenant.tenantId).slice(alreadyShipped)).toEqual(pending);
   });
 

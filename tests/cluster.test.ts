@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisReady, replicasToWait } from '../shared/redis/client.js';
-import { tenantKeyPattern } from '../shared/redis/keys.js';
+import { offloadTenant } from '../shared/audit/offload.js';
+import { dueTenants, pendingKeyOf } from '../shared/audit/pending-tenants.js';
+import { tenantKeyPattern, tenantKeys } from '../shared/redis/keys.js';
 import { scanKeys } from '../shared/redis/scan.js';
 import { createTenant } from '../shared/tenancy/tenants.js';
 import { addApiKey, createTestApp, login, newTenant, testPassword, uniqueName, type TestApp } from './support/harness.js';
@@ -54,6 +56,24 @@ describe('cluster: a tenant lives in one slot', () => {
       expect((await app.request('POST', '/data', { token: tenant.admin.token, json: { key: `w${i}`, value: i } })).status).toBe(201);
     }
     expect((await waitCalls(owner)) - before).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe("cluster: the offload's pending set, one per slot", () => {
+  it("marks a tenant in its own slot's set, where a run finds it; shipping the last event clears it", async () => {
+    const tenant = await newTenant(app);
+    const key = pendingKeyOf(cluster(), tenant.tenantId);
+    const [anyNode] = cluster().nodes('master');
+    const slotOf = async (name: string) => Number(await anyNode?.cluster('KEYSLOT', name));
+    expect(await slotOf(key)).toBe(await slotOf(tenantKeys(tenant.tenantId).audit));
+    expect(await cluster().zscore(key, tenant.tenantId)).toBe('0');
+    const started = performance.now();
+    const { due } = await dueTenants(cluster(), Date.now());
+    console.log(`cluster: the due list read from all 16,384 slot sets in ${(performance.now() - started).toFixed(0)} ms (${due.length} due)`);
+    expect(due.map((one) => one.tenantId)).toContain(tenant.tenantId);
+    // One tenant's drain, not a run: a run here would ship the other suites' tenants of this cluster.
+    expect(await offloadTenant(app.services, tenant.tenantId, { waitForLeaseMs: 5000 })).toMatchObject({ backlog: 0 });
+    expect(await cluster().zscore(key, tenant.tenantId)).toBeNull();
   });
 });
 

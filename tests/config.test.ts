@@ -294,7 +294,7 @@ describe('config: Loki and the audit offload', () => {
       batchMaxEvents: 2000,
       batchMaxBytes: 1024 * 1024,
       tenantBytesPerSecond: 3 * 1024 * 1024,
-      tenantConcurrency: 4,
+      tenantConcurrency: 16,
       pushAttempts: 4,
       retryBaseMs: 200,
       retryMaxMs: 5000,

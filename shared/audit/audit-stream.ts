@@ -1,7 +1,8 @@
 import type { RedisClient } from '../redis/client.js';
-import type { TenantKeys } from '../redis/keys.js';
+import { tenantKeys, type TenantKeys } from '../redis/keys.js';
 import { runScript } from '../redis/run-script.js';
 import { scripts } from '../redis/scripts.js';
+import { pendingKeyOf } from './pending-tenants.js';
 
 /**
  * The consumer group every offload run reads a tenant's audit stream through. One consumer name is
@@ -20,36 +21,25 @@ export interface StreamEntry {
 /** `pending`: entries delivered before and not yet acknowledged, after the given id. `new`: never delivered. */
 export type ReadFrom = { pending: string } | 'new';
 
-/**
- * Up to `count` entries of the tenant's stream through the group, creating the group (from the
- * stream's start) on first use. Null when the tenant has no stream at all; nothing is created then.
- */
-export async function readEntries(redis: RedisClient, keys: TenantKeys, from: ReadFrom, count: number): Promise<StreamEntry[] | null> {
-  const id = from === 'new' ? '>' : from.pending;
-  const read = () => redis.xreadgroup('GROUP', offloadGroup, consumer, 'COUNT', count, 'STREAMS', keys.audit, id);
-  let reply;
-  try {
-    reply = await read();
-  } catch (error) {
-    if (!(error instanceof Error && error.message.startsWith('NOGROUP'))) throw error;
-    if (!(await createGroup(redis, keys))) return null;
-    reply = await read();
-  }
-  const streams = (reply ?? []) as [string, [string, string[] | null][]][];
-  const entries = streams[0]?.[1] ?? [];
-  return entries.map(([entryId, fields]) => ({ id: entryId, line: fields ? eventOf(fields) : null }));
+/** Entries read in one call, and whether they were delivered before (`pending`) or are `new`. */
+export interface Batch {
+  source: 'pending' | 'new';
+  entries: StreamEntry[];
 }
 
-/** Creates the group unless it exists; false when the stream does not exist (no MKSTREAM: a deleted tenant stays deleted). */
-async function createGroup(redis: RedisClient, keys: TenantKeys): Promise<boolean> {
-  try {
-    await redis.xgroup('CREATE', keys.audit, offloadGroup, '0');
-    return true;
-  } catch (error) {
-    if (error instanceof Error && error.message.startsWith('BUSYGROUP')) return true;
-    if (error instanceof Error && /requires the key to exist|no such key/i.test(error.message)) return false;
-    throw error;
-  }
+/**
+ * Up to `count` entries of the tenant's stream through the group (read-audit-batch.lua, one round
+ * trip): from `pending`, the consumer's delivered entries after that id or, when none is left, new
+ * ones; the group is created (from the stream's start) on first use. Null when the tenant has no
+ * stream at all; nothing is created then.
+ */
+export async function readEntries(redis: RedisClient, keys: TenantKeys, from: ReadFrom, count: number): Promise<Batch | null> {
+  const reply = (await runScript(redis, scripts.readAuditBatch, [keys.audit], [offloadGroup, consumer, count, from === 'new' ? '>' : from.pending])) as
+    | ['pending' | 'new', [string, string[] | null][]]
+    | null;
+  if (!reply) return null;
+  const [source, entries] = reply;
+  return { source, entries: entries.map(([entryId, fields]) => ({ id: entryId, line: fields ? eventOf(fields) : null })) };
 }
 
 function eventOf(fields: string[]): string {
@@ -57,16 +47,30 @@ function eventOf(fields: string[]): string {
   return '';
 }
 
-/** The sink has stored these: acknowledged and deleted in one script (same slot). */
-export async function acknowledge(redis: RedisClient, keys: TenantKeys, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await runScript(redis, scripts.ackAudit, [keys.audit], [offloadGroup, ...ids]);
+/**
+ * The sink has stored these: acknowledged and deleted in one script (same slot), which also sets the
+ * tenant's pending mark from what is left. Returns how many events are left in the stream.
+ */
+export async function acknowledge(redis: RedisClient, tenantId: string, ids: readonly string[]): Promise<number> {
+  const keys = tenantKeys(tenantId);
+  return Number(await runScript(redis, scripts.ackAudit, [keys.audit, pendingKeyOf(redis, tenantId), keys.dataExpiry], [offloadGroup, tenantId, ...ids]));
 }
 
 /** Moves one refused event into the dead-letter stream with the sink's reason; false if it was already settled. */
-export async function deadLetter(redis: RedisClient, keys: TenantKeys, id: string, reason: string, status: number, nowMs: number): Promise<boolean> {
-  const moved = await runScript(redis, scripts.deadLetterAudit, [keys.audit, keys.auditDead], [offloadGroup, id, reason, status, nowMs]);
+export async function deadLetter(redis: RedisClient, tenantId: string, id: string, reason: string, status: number, nowMs: number): Promise<boolean> {
+  const keys = tenantKeys(tenantId);
+  const moved = await runScript(redis, scripts.deadLetterAudit, [keys.audit, keys.auditDead, pendingKeyOf(redis, tenantId), keys.dataExpiry], [offloadGroup, id, reason, status, nowMs, tenantId]);
   return Number(moved) === 1;
+}
+
+/**
+ * Ends a run's visit of a tenant in one round trip: releases the lease `token` if still held, sets the
+ * tenant's pending mark from what is left (removing a stale one), and counts what waits.
+ */
+export async function finishVisit(redis: RedisClient, tenantId: string, token: string): Promise<{ backlog: number; deadLetters: number }> {
+  const keys = tenantKeys(tenantId);
+  const [backlog, deadLetters] = (await runScript(redis, scripts.finishAuditVisit, [keys.auditLease, keys.audit, keys.auditDead, pendingKeyOf(redis, tenantId), keys.dataExpiry], [token, tenantId])) as [number, number];
+  return { backlog: Number(backlog), deadLetters: Number(deadLetters) };
 }
 
 /** A tenant's lease: the right to work its stream, held by one run, expiring on its own if the run dies. */

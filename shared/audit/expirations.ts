@@ -3,6 +3,7 @@ import { tenantKeys } from '../redis/keys.js';
 import { runScript } from '../redis/run-script.js';
 import { scripts } from '../redis/scripts.js';
 import { auditEvent } from './event.js';
+import { pendingKeyOf } from './pending-tenants.js';
 
 const pageSize = 500;
 
@@ -23,13 +24,13 @@ export async function reapExpiredItems(redis: RedisClient, tenantId: string, now
   for (;;) {
     const due = await redis.zrangebyscore(keys.dataExpiry, '-inf', nowMs, 'WITHSCORES', 'LIMIT', offset, pageSize);
     if (due.length === 0) return recorded;
-    const args: string[] = [keys.dataItemPrefix];
+    const args: string[] = [keys.dataItemPrefix, tenantId];
     for (let i = 0; i < due.length; i += 2) {
       const member = due[i] ?? '';
       const score = due[i + 1] ?? '0';
       args.push(member, score, expirationEvent(tenantId, member, Number(score), requestId));
     }
-    const count = Number(await runScript(redis, scripts.reapExpired, [keys.dataExpiry, keys.dataIndex, keys.audit], args));
+    const count = Number(await runScript(redis, scripts.reapExpired, [keys.dataExpiry, keys.dataIndex, keys.audit, pendingKeyOf(redis, tenantId)], args));
     recorded += count;
     offset += due.length / 2 - count;
     if (due.length / 2 < pageSize) return recorded;

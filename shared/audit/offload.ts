@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { globalKeys, tenantKeys, type TenantKeys } from '../redis/keys.js';
+import { tenantKeys, type TenantKeys } from '../redis/keys.js';
 import type { Services } from '../services.js';
-import { isTenantId } from '../tenancy/tenant-id.js';
 import { toAuditEntry, type AuditEntry } from './audit-entry.js';
-import { acknowledge, acquireLease, deadLetter, readEntries, type Lease, type ReadFrom, type StreamEntry } from './audit-stream.js';
+import { acknowledge, acquireLease, deadLetter, finishVisit, readEntries, type Lease, type ReadFrom, type StreamEntry } from './audit-stream.js';
 import { reapExpiredItems } from './expirations.js';
 import { createPacer, type Pacer } from './pacer.js';
+import { dueTenants, surveyOnce } from './pending-tenants.js';
 
 /** Why a run left some of a tenant's events for the next run. */
 export type StopReason = 'leased' | 'sink_unavailable' | 'rate_limited' | 'lease_lost' | 'budget' | 'error';
@@ -34,12 +34,31 @@ export interface TenantOffloadReport extends OffloadCounts {
   error?: string;
 }
 
+/**
+ * What a run did: totals over the tenants it visited (only those the pending set named: a tenant
+ * with nothing to ship and no expiry come is not visited, and has no backlog), and some of them by
+ * name, so the report and its log line stay small (under reportMaxBytes) whatever the tenant count.
+ */
 export interface OffloadReport extends OffloadCounts {
   run_id: string;
   sink: 'loki' | 'file';
   duration_ms: number;
+  /** Tenants the pending set named when the run started: events to ship, or a data expiry to record. */
+  tenants_due: number;
+  /** Due tenants whose lease another run held: that run ships them. */
+  tenants_leased_elsewhere: number;
+  /** Due tenants left with events for the next run (sink unavailable, rate limited, lease lost, budget). */
+  tenants_stopped: number;
+  /** Due tenants whose visit failed with an error. */
+  tenants_failed: number;
+  /** Per tenant: first those that failed or were stopped, then those leased elsewhere, then those that did something; as many as fit. */
   tenants: Record<string, TenantOffloadReport>;
+  /** Due tenants not listed in `tenants`. */
+  omitted: number;
 }
+
+/** A run's report (its JSON) stays under this, whatever the number of tenants; its log line adds a few hundred bytes. */
+export const reportMaxBytes = 12 * 1024;
 
 type Outcome = 'ok' | Exclude<StopReason, 'leased' | 'error'>;
 
@@ -61,45 +80,68 @@ interface TenantWork {
   pacer: Pacer;
   run: RunState;
   report: TenantOffloadReport;
+  /** Events left in the stream after the last acknowledgement: 0 ends the visit without another read. */
+  left: number | null;
 }
 
 /**
- * One offload run: records due key expirations and ships every tenant's pending audit events to the
- * sink, a few tenants at a time, each in batches bounded by count and bytes and paced under Loki's
- * per-tenant rate. An event leaves Redis only after the sink stored the batch holding it (at least
- * once); see docs/design.md for why nothing is lost and what may be sent twice.
+ * One offload run: visits the tenants the pending set names (shared/audit/pending-tenants.ts), never
+ * every tenant, records their due key expirations and ships their audit events to the sink, a few
+ * tenants at a time, each in batches bounded by count and bytes and paced under Loki's per-tenant
+ * rate. An event leaves Redis only after the sink stored the batch holding it (at least once); see
+ * docs/design.md for why nothing is lost and what may be sent twice. Runs going at once (replicas)
+ * share the tenants: each starts at a random place in the list and skips those another has leased.
  */
 export async function offloadAudit(services: Services, options: { runId?: string } = {}): Promise<OffloadReport> {
   const startedAt = performance.now();
   const settings = services.config.audit.offload;
   const run: RunState = { runId: options.runId ?? newRunId(), token: randomBytes(12).toString('hex'), deadline: startedAt + settings.runBudgetMs, sinkDown: false };
-  const { redis } = services;
-  const now = services.clock.now();
-  const listed = (await redis.smembers(globalKeys.tenants)).sort();
-  // A tenant id becomes a Loki org and a file name: anything else in the list is reported, never used.
-  const tenantIds = listed.filter(isTenantId);
-  if (tenantIds.length < listed.length) services.logger.warn({ invalid: listed.length - tenantIds.length }, 'kw:tenants holds ids that are not tenant ids; skipped');
-  // One cheap look at every tenant (auto-pipelined): only those with events or due expirations are worked.
-  const survey = await Promise.all(
-    tenantIds.map(async (tenantId) => {
-      const keys = tenantKeys(tenantId);
-      const [backlog, deadLetters, due] = await Promise.all([redis.xlen(keys.audit), redis.xlen(keys.auditDead), redis.zcount(keys.dataExpiry, '-inf', now)]);
-      return { tenantId, backlog, deadLetters, due };
-    }),
-  );
-  const tenants: Record<string, TenantOffloadReport> = {};
-  for (const { tenantId, backlog, deadLetters } of survey) tenants[tenantId] = { ...emptyTenantReport(), backlog, dead_letters: deadLetters };
-  const busy = survey.filter((tenant) => tenant.backlog > 0 || tenant.due > 0).map((tenant) => tenant.tenantId);
-  await forEachLimited(busy, settings.tenantConcurrency, async (tenantId) => {
-    tenants[tenantId] = await offloadTenantInRun(services, tenantId, run);
+  await surveyOnce(services);
+  const { due, invalid } = await dueTenants(services.redis, services.clock.now());
+  if (invalid > 0) services.logger.warn({ invalid }, 'the audit pending set held members that are not tenant ids; removed');
+  const start = Math.floor(Math.random() * due.length);
+  const order = [...due.slice(start), ...due.slice(0, start)];
+  const visited: [string, TenantOffloadReport][] = [];
+  await forEachLimited(order, settings.tenantConcurrency, async ({ tenantId }) => {
+    visited.push([tenantId, await offloadTenantInRun(services, tenantId, run)]);
   });
 
   const seconds = (performance.now() - startedAt) / 1000;
   services.metrics.audit.runFinished(seconds, services.clock.now());
-  const report: OffloadReport = { run_id: run.runId, sink: services.auditSink.kind, duration_ms: Math.round(seconds * 1000), ...emptyTenantReport(), tenants };
-  for (const tenant of Object.values(tenants)) for (const counter of counters) report[counter] += tenant[counter];
+  const report: OffloadReport = {
+    run_id: run.runId,
+    sink: services.auditSink.kind,
+    duration_ms: Math.round(seconds * 1000),
+    tenants_due: due.length,
+    tenants_leased_elsewhere: visited.filter(([, tenant]) => tenant.stopped === 'leased').length,
+    tenants_stopped: visited.filter(([, tenant]) => tenant.stopped && tenant.stopped !== 'leased' && tenant.stopped !== 'error').length,
+    tenants_failed: visited.filter(([, tenant]) => tenant.stopped === 'error').length,
+    ...emptyTenantReport(),
+    tenants: {},
+    omitted: 0,
+  };
+  for (const [, tenant] of visited) for (const counter of counters) report[counter] += tenant[counter];
+  listTenants(report, visited);
   logReport(services, report);
   return report;
+}
+
+/**
+ * Fills `report.tenants` in order of interest (failed or stopped, leased elsewhere, did something)
+ * while the report's JSON stays under reportMaxBytes; counts the rest in `omitted`.
+ */
+function listTenants(report: OffloadReport, visited: readonly [string, TenantOffloadReport][]): void {
+  const rank = (tenant: TenantOffloadReport) => (tenant.stopped === 'leased' ? 1 : tenant.stopped ? 0 : tenant.shipped + tenant.expired + tenant.dead_lettered + tenant.retried > 0 ? 2 : 3);
+  const ranked = visited.filter(([, tenant]) => rank(tenant) < 3).sort(([, a], [, b]) => rank(a) - rank(b));
+  // The report without tenants, with room for `omitted` to grow to any count.
+  let bytes = Buffer.byteLength(JSON.stringify({ ...report, omitted: visited.length, tenants: {} })) + 12;
+  for (const [tenantId, tenant] of ranked) {
+    const entry = Buffer.byteLength(JSON.stringify({ [tenantId]: tenant })) - 1;
+    if (bytes + entry > reportMaxBytes) break;
+    report.tenants[tenantId] = tenant;
+    bytes += entry;
+  }
+  report.omitted = visited.length - Object.keys(report.tenants).length;
 }
 
 /**
@@ -123,33 +165,42 @@ async function offloadTenantInRun(services: Services, tenantId: string, run: Run
   const settings = services.config.audit.offload;
   const keys = tenantKeys(tenantId);
   const report = emptyTenantReport();
-  const lease = await acquireLease(redis, keys, run.token, settings.leaseMs);
+  if (performance.now() > run.deadline) {
+    // Out of time before its turn: only counted, for the next run.
+    report.stopped = 'budget';
+    [report.backlog, report.dead_letters] = await Promise.all([redis.xlen(keys.audit), redis.xlen(keys.auditDead)]);
+    return report;
+  }
+  // One round trip (auto-pipelined): the lease, and whether any expiry has come.
+  const [lease, dueExpirations] = await Promise.all([acquireLease(redis, keys, run.token, settings.leaseMs), redis.zcount(keys.dataExpiry, '-inf', services.clock.now())]);
   if (!lease) {
     report.stopped = 'leased';
-  } else {
-    try {
+    [report.backlog, report.dead_letters] = await Promise.all([redis.xlen(keys.audit), redis.xlen(keys.auditDead)]);
+    return report;
+  }
+  try {
+    if (dueExpirations > 0) {
       report.expired = await reapExpiredItems(redis, tenantId, services.clock.now(), run.runId);
       services.metrics.audit.expired(report.expired);
-      if (run.sinkDown) report.stopped = 'sink_unavailable';
-      else {
-        const pacer = createPacer(settings.tenantBytesPerSecond, Math.ceil((settings.tenantBytesPerSecond * 4) / 3), (ms) => sleep(ms));
-        await shipTenant({ services, tenantId, keys, lease, pacer, run, report });
-      }
-    } catch (error) {
-      report.stopped = 'error';
-      report.error = error instanceof Error ? error.message : String(error);
-      services.logger.warn({ tenant_id: tenantId, run_id: run.runId, error: report.error }, 'audit offload of a tenant failed; its events wait for the next run');
-    } finally {
-      await lease.release().catch(() => undefined);
     }
+    if (run.sinkDown) report.stopped = 'sink_unavailable';
+    else {
+      const pacer = createPacer(settings.tenantBytesPerSecond, Math.ceil((settings.tenantBytesPerSecond * 4) / 3), (ms) => sleep(ms));
+      await shipTenant({ services, tenantId, keys, lease, pacer, run, report, left: null });
+    }
+  } catch (error) {
+    report.stopped = 'error';
+    report.error = (error instanceof Error ? error.message : String(error)).slice(0, 200);
+    services.logger.warn({ tenant_id: tenantId, run_id: run.runId, error: report.error }, 'audit offload of a tenant failed; its events wait for the next run');
   }
-  const [backlog, deadLetters] = await Promise.all([redis.xlen(keys.audit), redis.xlen(keys.auditDead)]);
-  report.backlog = backlog;
-  report.dead_letters = deadLetters;
+  // Releases the lease (if still ours), sets the tenant's pending mark from what is left, counts it.
+  const left = await finishVisit(redis, tenantId, run.token);
+  report.backlog = left.backlog;
+  report.dead_letters = left.deadLetters;
   return report;
 }
 
-/** The consumer's pending entries first (a crashed or stopped run's), then new ones, batch after batch. */
+/** The consumer's pending entries first (a crashed or stopped run's), then new ones, batch after batch, until the stream is empty. */
 async function shipTenant(work: TenantWork): Promise<void> {
   const { services, keys, run, report } = work;
   const count = services.config.audit.offload.batchMaxEvents;
@@ -159,28 +210,25 @@ async function shipTenant(work: TenantWork): Promise<void> {
       report.stopped = 'budget';
       return;
     }
-    const entries = await readEntries(services.redis, keys, from, count);
-    if (entries === null) return;
-    if (entries.length === 0) {
-      if (from === 'new') return;
-      from = 'new';
-      continue;
-    }
-    if (from !== 'new') from = { pending: entries[entries.length - 1]?.id ?? '0' };
-    const outcome = await deliver(work, entries);
+    const batch = await readEntries(services.redis, keys, from, count);
+    if (batch === null || batch.entries.length === 0) return;
+    from = batch.source === 'new' ? 'new' : { pending: batch.entries[batch.entries.length - 1]?.id ?? '0' };
+    const outcome = await deliver(work, batch.entries);
     if (outcome !== 'ok') {
       report.stopped = outcome;
       return;
     }
+    if (work.left === 0) return;
   }
 }
 
 /** Sends entries in batches bounded by count and bytes; stops at the first batch the sink could not take. */
 async function deliver(work: TenantWork, entries: StreamEntry[]): Promise<Outcome> {
-  const { services, keys } = work;
+  const { services, tenantId } = work;
   const { batchMaxEvents, batchMaxBytes } = services.config.audit.offload;
   // Deleted while pending (a run acknowledged and deleted it, then crashed before the group knew): settle it.
-  await acknowledge(services.redis, keys, entries.filter((entry) => entry.line === null).map((entry) => entry.id));
+  const deleted = entries.filter((entry) => entry.line === null).map((entry) => entry.id);
+  if (deleted.length > 0) work.left = await acknowledge(services.redis, tenantId, deleted);
   let batch: AuditEntry[] = [];
   let bytes = 0;
   for (const stored of entries) {
@@ -204,10 +252,10 @@ async function deliver(work: TenantWork, entries: StreamEntry[]): Promise<Outcom
  * batch it answers 400 for, so re-sending those halves only adds duplicates it drops).
  */
 async function sendBatch(work: TenantWork, batch: AuditEntry[]): Promise<Outcome> {
-  const { services, keys, report, tenantId } = work;
+  const { services, report, tenantId } = work;
   const result = await pushWithRetries(work, batch);
   if (result.kind === 'stored') {
-    await acknowledge(services.redis, keys, batch.map((entry) => entry.id));
+    work.left = await acknowledge(services.redis, tenantId, batch.map((entry) => entry.id));
     report.shipped += batch.length;
     services.metrics.audit.shipped(batch.length);
     return 'ok';
@@ -215,7 +263,7 @@ async function sendBatch(work: TenantWork, batch: AuditEntry[]): Promise<Outcome
   if (result.kind !== 'rejected') return result.kind;
   if (batch.length === 1) {
     const [entry] = batch as [AuditEntry];
-    if (await deadLetter(services.redis, keys, entry.id, result.reason, result.status, services.clock.now())) {
+    if (await deadLetter(services.redis, tenantId, entry.id, result.reason, result.status, services.clock.now())) {
       report.dead_lettered += 1;
       services.metrics.audit.deadLettered();
       services.logger.warn({ tenant_id: tenantId, entry_id: entry.id, action: entry.action, status: result.status, reason: result.reason }, 'audit event refused by the sink; kept in the dead-letter stream');
@@ -284,13 +332,9 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** One structured line per run: totals, and the tenants that did something or still wait. */
+/** One structured line per run: the report (bounded), at warn when something went wrong. */
 function logReport(services: Services, report: OffloadReport): void {
-  const active = Object.fromEntries(
-    Object.entries(report.tenants).filter(([, tenant]) => tenant.shipped + tenant.expired + tenant.dead_lettered + tenant.retried + tenant.backlog > 0 || tenant.stopped),
-  );
-  const line = { offload: { ...report, tenants: active } };
-  const troubled = report.retried > 0 || report.dead_lettered > 0 || Object.values(active).some((tenant) => tenant.stopped && tenant.stopped !== 'leased');
-  if (troubled) services.logger.warn(line, 'audit offload run');
-  else services.logger.info(line, 'audit offload run');
+  const troubled = report.retried > 0 || report.dead_lettered > 0 || report.tenants_stopped > 0 || report.tenants_failed > 0;
+  if (troubled) services.logger.warn({ offload: report }, 'audit offload run');
+  else services.logger.info({ offload: report }, 'audit offload run');
 }

@@ -64,7 +64,7 @@ const EnvSchema = z.object({
   AUDIT_BATCH_MAX_EVENTS: int(1, 100_000).default(2000),
   AUDIT_BATCH_MAX_BYTES: int(1 * kib, 4 * kib * kib).default(1024 * kib),
   AUDIT_TENANT_BYTES_PER_S: int(1 * kib, 64 * kib * kib).default(3 * kib * kib),
-  AUDIT_TENANT_CONCURRENCY: int(1, 64).default(4),
+  AUDIT_TENANT_CONCURRENCY: int(1, 64).default(16),
   AUDIT_PUSH_ATTEMPTS: int(1, 20).default(4),
   AUDIT_RETRY_BASE_MS: int(1, 60_000).default(200),
   AUDIT_RETRY_MAX_MS: int(1, 60_000).default(5000),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { actorOf, type Caller } from '../auth/caller.js';
 import { scopesOfRole } from '../auth/scopes.js';
 import { auditEventHead, type AuditDetails } from '../audit/event.js';
+import { pendingKeyOf } from '../audit/pending-tenants.js';
 import { AppError } from '../errors/app-error.js';
 import { isErrorCode } from '../errors/codes.js';
 import { tenantKeys } from '../redis/keys.js';
@@ -33,7 +34,7 @@ const operationMarkerMs = 120_000;
 export async function runOperation(services: Services, script: LuaScript, call: Call, input: OperationInput = {}): Promise<unknown[]> {
   const operationId = script.durable ? randomUUID() : null;
   const now = services.clock.now();
-  const keys = [...frameKeyList(frameKeysOf(call.caller, operationId)), ...(input.keys ?? [])];
+  const keys = [...frameKeyList(frameKeysOf(services, call.caller, operationId)), ...(input.keys ?? [])];
   const args = [...frameArgList(frameArgsOf(call, now, operationId, input.details)), ...(input.args ?? [])];
   const reply = await runScriptWithRetries(services.redis, services.config.redis, script, keys, args);
   if (!Array.isArray(reply) || reply.length === 0) throw new Error(`script ${script.name} gave no reply`);
@@ -59,7 +60,7 @@ export async function recordEvent(
   await runOperation(services, scripts.recordEvent, call, { args: [outcome, reason], details });
 }
 
-function frameKeysOf(caller: Caller, operationId: string | null): FrameKeys {
+function frameKeysOf(services: Services, caller: Caller, operationId: string | null): FrameKeys {
   const keys = tenantKeys(caller.tenantId);
   return {
     TENANT_KEY: keys.tenant,
@@ -67,6 +68,7 @@ function frameKeysOf(caller: Caller, operationId: string | null): FrameKeys {
     REVOKED_KEY: caller.kind === 'user' ? keys.revokedToken(caller.jti) : keys.tenant,
     AUDIT_KEY: keys.audit,
     MARKER_KEY: operationId ? keys.operation(operationId) : keys.tenant,
+    PENDING_KEY: pendingKeyOf(services.redis, caller.tenantId),
   };
 }
 
@@ -89,6 +91,7 @@ function frameArgsOf(call: Call, now: number, operationId: string | null, detail
     ACTOR_TYPE: actor.type,
     ACTOR_ID: actor.id,
     MARKER_MS: operationId ? operationMarkerMs : '',
+    TENANT_ID: caller.tenantId,
   };
 }
 

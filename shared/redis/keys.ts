@@ -1,3 +1,5 @@
+import { keySlot, slotTag } from './slot-tags.js';
+
 /**
  * Every Redis key keyward uses is built here and nowhere else.
  *
@@ -67,7 +69,25 @@ export const globalKeys = {
   offloadRecentRun: 'kw:audit-offload:recent-run',
   /** Set for a window once a username's throttled attempts have been audited, so they are audited once a window. */
   loginThrottleAudited: (username: string) => `kw:login-throttled:user:${username}`,
+  /**
+   * The tenants the offload must visit (sorted set: member tenant id, score 0 = events to ship, else
+   * the time of its next data expiry), on a single Redis. On Cluster there is one per hash slot:
+   * auditPendingInSlot. Kept exact by the scripts that append events and those that ship them.
+   */
+  auditPending: 'kw:audit-pending',
+  /** Set once every tenant with events written before the pending set existed has been added to it. */
+  auditPendingSurveyed: 'kw:audit-pending:surveyed',
 };
+
+/** On Redis Cluster, the pending-tenants set of one hash slot: it holds the tenants whose keys live in that slot. */
+export function auditPendingInSlot(slot: number): string {
+  return `kw:{${slotTag(slot)}}:audit-pending`;
+}
+
+/** The slot of a tenant's keys (all carry its hash tag). */
+export function tenantSlot(tenantId: string): number {
+  return keySlot(tenantKeys(tenantId).prefix);
+}
 
 /** The pattern matching every key of one tenant (for the admin CLI's delete). */
 export function tenantKeyPattern(tenantId: string): string {

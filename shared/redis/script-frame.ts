@@ -13,6 +13,7 @@ export const frameKeys = {
   REVOKED_KEY: "the presented JWT's revoked marker (GUARD user; any key of the tenant otherwise)",
   AUDIT_KEY: "the tenant's audit stream",
   MARKER_KEY: "this operation's marker: a durable write's reply, kept a short while so that a retry answers as the first attempt did",
+  PENDING_KEY: "the offload's pending-tenants set that holds this tenant (shared/audit/pending-tenants.ts): audit() marks the tenant there",
 } as const;
 
 /** ARGV[1..] of every tenant script, in order: Lua local name → what it is. */
@@ -31,6 +32,7 @@ export const frameArgs = {
   ACTOR_TYPE: "the audit actor's type: user | api_key | system",
   ACTOR_ID: "the audit actor's id (an API key's start, until the guard resolves the key's id)",
   MARKER_MS: "how long to keep the operation marker, ms; '' for reads, which keep none",
+  TENANT_ID: "the tenant's id: its member in PENDING_KEY",
 } as const;
 
 export type FrameKeys = Record<keyof typeof frameKeys, string>;

@@ -21,6 +21,7 @@ import deleteApiKey from './lua/delete-api-key.lua';
 import deleteIdentity from './lua/delete-identity.lua';
 import deleteItem from './lua/delete-item.lua';
 import deleteUser from './lua/delete-user.lua';
+import finishAuditVisit from './lua/finish-audit-visit.lua';
 import getApiKey from './lua/get-api-key.lua';
 import getIdentity from './lua/get-identity.lua';
 import getItem from './lua/get-item.lua';
@@ -31,6 +32,7 @@ import listItems from './lua/list-items.lua';
 import listUsers from './lua/list-users.lua';
 import reapExpired from './lua/reap-expired.lua';
 import readAudit from './lua/read-audit.lua';
+import readAuditBatch from './lua/read-audit-batch.lua';
 import readLogin from './lua/read-login.lua';
 import readUsage from './lua/read-usage.lua';
 import rotateApiKey from './lua/rotate-api-key.lua';
@@ -105,6 +107,8 @@ export const scripts = {
   readLogin: script('read-login', readLogin),
   ackAudit: script('ack-audit', ackAudit),
   deadLetterAudit: script('dead-letter-audit', deadLetterAudit),
+  readAuditBatch: script('read-audit-batch', readAuditBatch),
+  finishAuditVisit: script('finish-audit-visit', finishAuditVisit),
   renewLease: script('renew-lease', renewLease),
   reapExpired: script('reap-expired', reapExpired),
   recordEvent: tenantScript('record-event', recordEvent),

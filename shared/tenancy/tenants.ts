@@ -3,6 +3,7 @@ import type { AuditAction } from '../audit/actions.js';
 import { toAuditEntry } from '../audit/audit-entry.js';
 import { auditEvent } from '../audit/event.js';
 import { offloadTenant } from '../audit/offload.js';
+import { pendingKeyOf } from '../audit/pending-tenants.js';
 import { isoTime } from '../clock.js';
 import { AppError } from '../errors/app-error.js';
 import { globalKeys, tenantKeyPattern, tenantKeys } from '../redis/keys.js';
@@ -111,7 +112,7 @@ export async function deleteTenant(services: Services, tenantId: string, options
 /**
  * Global API-key entries; then the tenant's keys but its record and its users (while a user's record
  * stands, its name's claim is never taken over: shared/users/username-claims.ts); then the claims;
- * then the users and the record; then the listing.
+ * then the users and the record; then its mark in the offload's pending set, and the listing.
  */
 async function removeTenantKeys(services: Services, tenantId: string, stepDone: (step: DeleteStep) => void = () => undefined): Promise<void> {
   const keys = tenantKeys(tenantId);
@@ -128,5 +129,7 @@ async function removeTenantKeys(services: Services, tenantId: string, stepDone: 
   for (const key of all.filter((key) => keptToTheEnd(key) && key !== keys.tenant)) await services.redis.unlink(key);
   await services.redis.unlink(keys.tenant);
   stepDone('record');
+  // After the record: no script audits (and so marks) a tenant whose record is gone.
+  await services.redis.zrem(pendingKeyOf(services.redis, tenantId), tenantId);
   await services.redis.srem(globalKeys.tenants, tenantId);
 }

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { auditEvent } from '../../shared/audit/event.js';
+import { pendingKeyOf } from '../../shared/audit/pending-tenants.js';
 import type { RedisClient } from '../../shared/redis/client.js';
 import { globalKeys, tenantKeys } from '../../shared/redis/keys.js';
 import type { LokiStandIn } from './loki-stand-in.js';
@@ -8,7 +9,8 @@ const actions = ['create_key', 'get_key', 'update_key', 'verify_api_key', 'login
 
 /**
  * Appends `count` audit events to a tenant's stream the way the Lua prelude does (same JSON shape),
- * much faster than real requests: for volume, kill and race tests. The tenant is listed in kw:tenants.
+ * much faster than real requests: for volume, kill and race tests. The tenant is listed in kw:tenants
+ * and marked in the offload's pending set, as audit() marks it.
  * Returns the event lines in stream order.
  */
 export async function writeEvents(redis: RedisClient, tenantId: string, count: number, tag: string, options: { bytes?: number } = {}): Promise<string[]> {
@@ -29,6 +31,7 @@ export async function writeEvents(redis: RedisClient, tenantId: string, count: n
     }
     await pipeline.exec();
   }
+  await redis.zadd(pendingKeyOf(redis, tenantId), 0, tenantId);
   return lines;
 }
 

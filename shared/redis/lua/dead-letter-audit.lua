@@ -1,6 +1,9 @@
 -- dead-letter-audit: moves one event Loki refused (400) from the audit stream to the tenant's dead-letter stream, with Loki's reason.
+-- Like ack-audit, it then sets the tenant's pending mark from what is left (0, next expiry, or none).
 -- KEYS[1] tenant audit stream   KEYS[2] tenant dead-letter stream
+-- KEYS[3] pending-tenants set holding the tenant   KEYS[4] tenant expiry index
 -- ARGV[1] consumer group   ARGV[2] entry id   ARGV[3] reason (Loki's answer)   ARGV[4] HTTP status   ARGV[5] now, ms
+-- ARGV[6] tenant id
 -- Returns 1 if moved, 0 if the entry was no longer pending (another run already settled it).
 if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 local entries = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
@@ -13,4 +16,8 @@ for i = 1, #fields, 2 do
 end
 redis.call('XADD', KEYS[2], '*', 'event', event, 'reason', ARGV[3], 'status', ARGV[4], 'source_id', ARGV[2], 'failed_at', ARGV[5])
 redis.call('XDEL', KEYS[1], ARGV[2])
+if redis.call('XLEN', KEYS[1]) == 0 then
+  local next_expiry = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2]
+  if next_expiry then redis.call('ZADD', KEYS[3], next_expiry, ARGV[6]) else redis.call('ZREM', KEYS[3], ARGV[6]) end
+end
 return 1

@@ -1,14 +1,15 @@
 -- reap-expired: records one key_expiration event per data item incarnation whose TTL ran out, and unindexes it.
 -- KEYS[1] tenant expiry index (zset: member '<created_at_ms>:<key>', score = expiry ms)
 -- KEYS[2] tenant data index (lex zset of keys)   KEYS[3] tenant audit stream
--- ARGV[1] key prefix of item hashes (items are read inside the tenant's slot)
--- ARGV[2..] triples: expiry member, its score as the caller read it, the key_expiration event (JSON)
+-- KEYS[4] pending-tenants set holding the tenant (marked 0 with the first event, as audit() does)
+-- ARGV[1] key prefix of item hashes (items are read inside the tenant's slot)   ARGV[2] tenant id
+-- ARGV[3..] triples: expiry member, its score as the caller read it, the key_expiration event (JSON)
 -- An incarnation has expired when its member is still indexed at that score and its item is gone
 -- (Redis expired it) or now belongs to a newer incarnation (a different expiry_member, or none).
 -- Checking and removing the member in one script makes two runs reaping at once record one event.
 -- Returns the number of events recorded.
 local recorded = 0
-for i = 2, #ARGV, 3 do
+for i = 3, #ARGV, 3 do
   local member, score, event = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local current = redis.call('ZSCORE', KEYS[1], member)
   if current and tonumber(current) == tonumber(score) then
@@ -24,4 +25,5 @@ for i = 2, #ARGV, 3 do
     end
   end
 end
+if recorded > 0 then redis.call('ZADD', KEYS[4], 0, ARGV[2]) end
 return recorded

@@ -13,11 +13,14 @@ local function member(name, value)
   return ',"' .. name .. '":"' .. safe(value) .. '"'
 end
 
--- Appends the operation's one audit event to the tenant's stream.
+-- Appends the operation's one audit event to the tenant's stream, and marks the tenant as having
+-- events to ship (score 0 in the offload's pending-tenants set) in the same script, so the mark is
+-- never missing while the stream holds an event.
 local function audit(action, outcome, reason, extra)
   local event = EVENT_HEAD
     .. ',"actor":{"type":"' .. ACTOR_TYPE .. '","id":"' .. safe(actor_id) .. '"}'
     .. ',"action":"' .. action .. '","outcome":"' .. outcome .. '"'
   if reason then event = event .. ',"reason":"' .. reason .. '"' end
   redis.call('XADD', AUDIT_KEY, '*', 'event', event .. (extra or '') .. '}')
+  redis.call('ZADD', PENDING_KEY, 0, TENANT_ID)
 end
