@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pendingKeyOf } from '../shared/audit/pending-tenants.js';
 import { hashApiKey } from '../shared/api-keys/key-hash.js';
 import { scopesOfRole } from '../shared/auth/scopes.js';
 import { globalKeys, tenantKeyPattern, tenantKeys } from '../shared/redis/keys.js';
@@ -477,6 +478,8 @@ describe('isolation: Redis layout', () => {
       globalKeys.username(a.tenant.admin.username),
       globalKeys.username(a.member.username),
       ...aHashes.map((hash) => globalKeys.apiKeyTenant(hash)),
+      // The offload's pending-tenants set (shared by the tenants of a Redis, or of a slot on Cluster): ids only.
+      pendingKeyOf(redis, a.tenant.tenantId),
     ]);
     const outside: string[] = [];
     for (const key of await scanKeys(redis, 'kw:*')) {
