@@ -135,8 +135,8 @@ export async function offloadAudit(services: Services, options: { runId?: string
 function listTenants(report: OffloadReport, visited: readonly [string, TenantOffloadReport][]): void {
   const rank = (tenant: TenantOffloadReport) => (tenant.stopped === 'leased' ? 1 : tenant.stopped ? 0 : tenant.shipped + tenant.expired + tenant.dead_lettered + tenant.retried > 0 ? 2 : 3);
   const ranked = visited.filter(([, tenant]) => rank(tenant) < 3).sort(([, a], [, b]) => rank(a) - rank(b));
-  // The report without tenants, with room for `omitted` to grow to any count.
-  let bytes = Buffer.byteLength(JSON.stringify({ ...report, omitted: visited.length, tenants: {} })) + 12;
+  // The report without tenants, `omitted` at its largest, and room for the trigger's `"started":true,`.
+  let bytes = Buffer.byteLength(JSON.stringify({ ...report, omitted: visited.length, tenants: {} })) + 16;
   for (const [tenantId, tenant] of ranked) {
     const entry = Buffer.byteLength(JSON.stringify({ [tenantId]: tenant })) - 1;
     if (bytes + entry > reportMaxBytes) break;
