@@ -169,7 +169,8 @@ describe('a run costs what is pending, not the tenant count', () => {
 
   it('two runs at once share the tenants: each ships some, none is shipped twice, nothing is lost', async () => {
     const url = await privateRedis();
-    const env = { AUDIT_TENANT_CONCURRENCY: '4', AUDIT_BATCH_MAX_EVENTS: '10' };
+    // Time enough that no push times out on a loaded machine (its re-send would be a duplicate the leases did not cause).
+    const env = { AUDIT_TENANT_CONCURRENCY: '4', AUDIT_BATCH_MAX_EVENTS: '10', LOKI_TIMEOUT_MS: '2000', AUDIT_LEASE_MS: '5000' };
     const [one, two] = [await lokiApp(url, env), await lokiApp(url, env)];
     const ids = Array.from({ length: 40 }, () => uniqueName('share'));
     const lines = new Map<string, string[]>();

@@ -1,7 +1,7 @@
 import { expectAuditFilters } from './support/audit-filters.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nanoTimestamp, toAuditEntry } from '../shared/audit/audit-entry.js';
-import { acknowledge, acquireLease, deadLetter, offloadGroup, readEntries } from '../shared/audit/audit-stream.js';
+import { acknowledge, acquireLease, deadLetter, offloadGroup, readEntries, type StreamEntry } from '../shared/audit/audit-stream.js';
 import { reapExpiredItems } from '../shared/audit/expirations.js';
 import { createFileSink } from '../shared/audit/file-sink.js';
 import { offloadAudit, type OffloadReport } from '../shared/audit/offload.js';
@@ -236,8 +236,10 @@ describe('offload to Loki: faults', () => {
   });
 
   it('two offload runs at once: each tenant is shipped by one of them, nothing twice, nothing lost', async () => {
-    const first = await lokiApp({ AUDIT_BATCH_MAX_EVENTS: '50', AUDIT_TENANT_CONCURRENCY: '3' });
-    const second = await lokiApp({ AUDIT_BATCH_MAX_EVENTS: '50', AUDIT_TENANT_CONCURRENCY: '3' });
+    // A push timing out on a loaded machine would be sent again (a duplicate that is not the leases' doing): time enough.
+    const env = { AUDIT_BATCH_MAX_EVENTS: '50', AUDIT_TENANT_CONCURRENCY: '3', LOKI_TIMEOUT_MS: '2000', AUDIT_LEASE_MS: '5000' };
+    const first = await lokiApp(env);
+    const second = await lokiApp(env);
     const tenants = Array.from({ length: 8 }, () => uniqueName('race'));
     const lines = new Map<string, string[]>();
     for (const tenantId of tenants) lines.set(tenantId, await writeEvents(first.services.redis, tenantId, 400, 'race'));
@@ -658,7 +660,7 @@ describe('the audit scripts', () => {
     const tenantId = uniqueName('ack');
     await writeEvents(app.services.redis, tenantId, 2500, 'ack');
     const keys = tenantKeys(tenantId);
-    const entries = (await readEntries(app.services.redis, keys, { pending: '0' }, 3000))?.entries;
+    const entries = entriesOf(await readEntries(app.services.redis, keys, { pending: '0' }, 3000));
     expect(entries).toHaveLength(2500);
     expect(((await app.services.redis.xpending(keys.audit, offloadGroup)) as unknown[])[0]).toBe(2500);
     expect(await acknowledge(app.services.redis, tenantId, (entries ?? []).map((entry) => entry.id))).toBe(0);
@@ -672,15 +674,20 @@ describe('the audit scripts', () => {
     const tenantId = uniqueName('dl');
     const [line] = await writeEvents(app.services.redis, tenantId, 1, 'dl');
     const keys = tenantKeys(tenantId);
-    const [entry] = (await readEntries(app.services.redis, keys, { pending: '0' }, 10))?.entries ?? [];
+    const [entry] = entriesOf(await readEntries(app.services.redis, keys, { pending: '0' }, 10));
     expect(await deadLetter(app.services.redis, tenantId, entry?.id ?? '', 'refused', 400, 1)).toBe(true);
     expect(await deadLetter(app.services.redis, tenantId, entry?.id ?? '', 'refused', 400, 2)).toBe(false);
     const dead = await app.services.redis.xrange(keys.auditDead, '-', '+');
     expect(dead.map(([, fields]) => Object.fromEntries(chunk(fields)))).toEqual([{ event: line, reason: 'refused', status: '400', source_id: entry?.id, failed_at: '1' }]);
     expect(await app.services.redis.xlen(keys.audit)).toBe(0);
-
     const lease = await acquireLease(app.services.redis, keys, 'holder', 1000);
     expect(lease).not.toBeNull();
+    // A read made under the lease renews it, and reads nothing once it is someone else's.
+    await app.services.redis.xadd(keys.audit, '*', 'event', line ?? '');
+    await app.services.redis.pexpire(keys.auditLease, 100);
+    expect(entriesOf(await readEntries(app.services.redis, keys, 'new', 10, { token: 'holder', ms: 1000 }))).toHaveLength(1);
+    expect(await app.services.redis.pttl(keys.auditLease)).toBeGreaterThan(500);
+    expect(await readEntries(app.services.redis, keys, { pending: '0' }, 10, { token: 'not-the-holder', ms: 1000 })).toBe('lease_lost');
     expect(await acquireLease(app.services.redis, keys, 'other', 1000)).toBeNull();
     expect(await lease?.renew()).toBe(true);
     await app.services.redis.set(keys.auditLease, 'other', 'PX', 1000);
@@ -702,6 +709,11 @@ describe('the local file sink', () => {
     expect(readFileSync(`${dir}/t-file.jsonl`, 'utf8')).toBe('{"a":1}\n{"a":2}\n{"a":3}\n{"a":4}\n');
   });
 });
+
+function entriesOf(batch: Awaited<ReturnType<typeof readEntries>>): StreamEntry[] {
+  if (batch === 'lease_lost') throw new Error('lease lost');
+  return batch?.entries ?? [];
+}
 
 function chunk(fields: string[]): [string, string][] {
   const pairs: [string, string][] = [];

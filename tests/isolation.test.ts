@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pendingKeyOf } from '../shared/audit/pending-tenants.js';
 import { hashApiKey } from '../shared/api-keys/key-hash.js';
 import { scopesOfRole } from '../shared/auth/scopes.js';
-import { auditPendingInSlot, globalKeys, tenantKeyPattern, tenantKeys, tenantSlot } from '../shared/redis/keys.js';
+import { globalKeys, tenantKeyPattern, tenantKeys } from '../shared/redis/keys.js';
 import { scanKeys } from '../shared/redis/scan.js';
 import { addApiKey, addUser, createTestApp, login, newTenant, offloadToken, testPassword, uniqueName, type TestApp, type TestTenant, type TestUser } from './support/harness.js';
 import { startRedisServer, type RedisProcess } from './support/redis-server.js';
@@ -477,9 +478,8 @@ describe('isolation: Redis layout', () => {
       globalKeys.username(a.tenant.admin.username),
       globalKeys.username(a.member.username),
       ...aHashes.map((hash) => globalKeys.apiKeyTenant(hash)),
-      // The offload's set of tenants with events pending (one per hash slot on Cluster): tenant ids only.
-      globalKeys.auditPending,
-      auditPendingInSlot(tenantSlot(a.tenant.tenantId)),
+      // The offload's pending-tenants set (shared by the tenants of a Redis, or of a slot on Cluster): ids only.
+      pendingKeyOf(redis, a.tenant.tenantId),
     ]);
     const outside: string[] = [];
     for (const key of await scanKeys(redis, 'kw:*')) {

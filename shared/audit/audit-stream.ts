@@ -31,14 +31,15 @@ export interface Batch {
  * Up to `count` entries of the tenant's stream through the group (read-audit-batch.lua, one round
  * trip): from `pending`, the consumer's delivered entries after that id or, when none is left, new
  * ones; the group is created (from the stream's start) on first use. Null when the tenant has no
- * stream at all; nothing is created then.
+ * stream at all; nothing is created then. With `lease`, the lease is renewed in the same script, and
+ * nothing is read once it is lost (`lease_lost`).
  */
-export async function readEntries(redis: RedisClient, keys: TenantKeys, from: ReadFrom, count: number): Promise<Batch | null> {
-  const reply = (await runScript(redis, scripts.readAuditBatch, [keys.audit], [offloadGroup, consumer, count, from === 'new' ? '>' : from.pending])) as
-    | ['pending' | 'new', [string, string[] | null][]]
-    | null;
+export async function readEntries(redis: RedisClient, keys: TenantKeys, from: ReadFrom, count: number, lease?: { token: string; ms: number }): Promise<Batch | null | 'lease_lost'> {
+  const args = [offloadGroup, consumer, count, from === 'new' ? '>' : from.pending, lease?.token ?? '', lease?.ms ?? 0];
+  const reply = (await runScript(redis, scripts.readAuditBatch, [keys.audit, keys.auditLease], args)) as ['lease_lost'] | ['pending' | 'new', [string, string[] | null][]] | null;
   if (!reply) return null;
-  const [source, entries] = reply;
+  if (reply[0] === 'lease_lost') return 'lease_lost';
+  const [source, entries] = reply as ['pending' | 'new', [string, string[] | null][]];
   return { source, entries: entries.map(([entryId, fields]) => ({ id: entryId, line: fields ? eventOf(fields) : null })) };
 }
 
@@ -75,6 +76,8 @@ export async function finishVisit(redis: RedisClient, tenantId: string, token: s
 
 /** A tenant's lease: the right to work its stream, held by one run, expiring on its own if the run dies. */
 export interface Lease {
+  token: string;
+  ms: number;
   /** Extends the lease; false once it is lost (expired and possibly taken by another run). */
   renew(): Promise<boolean>;
   release(): Promise<void>;
@@ -85,6 +88,8 @@ export async function acquireLease(redis: RedisClient, keys: TenantKeys, token: 
   const taken = await redis.set(keys.auditLease, token, 'PX', ms, 'NX');
   if (taken !== 'OK') return null;
   return {
+    token,
+    ms,
     async renew() {
       return Number(await runScript(redis, scripts.renewLease, [keys.auditLease], [token, ms])) === 1;
     },

@@ -82,6 +82,8 @@ interface TenantWork {
   report: TenantOffloadReport;
   /** Events left in the stream after the last acknowledgement: 0 ends the visit without another read. */
   left: number | null;
+  /** The read just renewed the lease: the next push (its first attempt) needs no renewal of its own. */
+  leaseRenewed: boolean;
 }
 
 /**
@@ -133,8 +135,8 @@ export async function offloadAudit(services: Services, options: { runId?: string
 function listTenants(report: OffloadReport, visited: readonly [string, TenantOffloadReport][]): void {
   const rank = (tenant: TenantOffloadReport) => (tenant.stopped === 'leased' ? 1 : tenant.stopped ? 0 : tenant.shipped + tenant.expired + tenant.dead_lettered + tenant.retried > 0 ? 2 : 3);
   const ranked = visited.filter(([, tenant]) => rank(tenant) < 3).sort(([, a], [, b]) => rank(a) - rank(b));
-  // The report without tenants, with room for `omitted` to grow to any count.
-  let bytes = Buffer.byteLength(JSON.stringify({ ...report, omitted: visited.length, tenants: {} })) + 12;
+  // The report without tenants, `omitted` at its largest, and room for the trigger's `"started":true,`.
+  let bytes = Buffer.byteLength(JSON.stringify({ ...report, omitted: visited.length, tenants: {} })) + 16;
   for (const [tenantId, tenant] of ranked) {
     const entry = Buffer.byteLength(JSON.stringify({ [tenantId]: tenant })) - 1;
     if (bytes + entry > reportMaxBytes) break;
@@ -186,7 +188,7 @@ async function offloadTenantInRun(services: Services, tenantId: string, run: Run
     if (run.sinkDown) report.stopped = 'sink_unavailable';
     else {
       const pacer = createPacer(settings.tenantBytesPerSecond, Math.ceil((settings.tenantBytesPerSecond * 4) / 3), (ms) => sleep(ms));
-      await shipTenant({ services, tenantId, keys, lease, pacer, run, report, left: null });
+      await shipTenant({ services, tenantId, keys, lease, pacer, run, report, left: null, leaseRenewed: false });
     }
   } catch (error) {
     report.stopped = 'error';
@@ -210,8 +212,13 @@ async function shipTenant(work: TenantWork): Promise<void> {
       report.stopped = 'budget';
       return;
     }
-    const batch = await readEntries(services.redis, keys, from, count);
+    const batch = await readEntries(services.redis, keys, from, count, { token: work.lease.token, ms: work.lease.ms });
+    if (batch === 'lease_lost') {
+      report.stopped = 'lease_lost';
+      return;
+    }
     if (batch === null || batch.entries.length === 0) return;
+    work.leaseRenewed = true;
     from = batch.source === 'new' ? 'new' : { pending: batch.entries[batch.entries.length - 1]?.id ?? '0' };
     const outcome = await deliver(work, batch.entries);
     if (outcome !== 'ok') {
@@ -286,8 +293,11 @@ async function pushWithRetries(work: TenantWork, batch: AuditEntry[]): Promise<P
   const { pushAttempts, retryBaseMs, retryMaxMs } = services.config.audit.offload;
   const bytes = batch.reduce((sum, entry) => sum + entry.bytes, 0);
   for (let attempt = 1; ; attempt += 1) {
-    // A run that lost its lease (it stalled past it) must not push: another run may be sending the same events.
-    if (!(await lease.renew())) return { kind: 'lease_lost' };
+    // A run that lost its lease (it stalled past it) must not push: another run may be sending the same
+    // events. Renewed here, or by the read of this batch just before (as here: renewal, pacing, push).
+    const renewedByRead = work.leaseRenewed && attempt === 1;
+    work.leaseRenewed = false;
+    if (!renewedByRead && !(await lease.renew())) return { kind: 'lease_lost' };
     await pacer.take(bytes);
     const result = await services.auditSink.write(tenantId, batch);
     if (result.ok) return { kind: 'stored' };

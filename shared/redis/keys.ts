@@ -6,7 +6,8 @@ import { keySlot, slotTag } from './slot-tags.js';
  * A tenant's keys all carry the hash tag `{t:<tenant>}`, so on Redis Cluster they share one slot and
  * one Lua script can touch all of them (operation, principal check and audit append together).
  * Global keys are few, and each is read alone: tenant list, username claims, API-key hash → tenant,
- * login-failure counters.
+ * login-failure counters. One is written by tenant scripts, the offload's pending-tenants set: on
+ * Cluster it is kept once per hash slot (auditPendingInSlot), in the slot of the tenants it holds.
  */
 export function tenantKeys(tenantId: string): TenantKeys {
   let keys = recent.get(tenantId);
