@@ -17,6 +17,71 @@ async function setUp(): Promise<{ set: SentinelSet; app: TestApp; tenant: TestTe
   return { set, app, tenant: await newTenant(app) };
 }
 
+/** What writers saw while the master was killed under them, and the acknowledged writes Redis no longer holds. */
+interface KillReport {
+  acknowledged: number;
+  failures: { status: number; code: string }[];
+  slowestMs: number;
+  lost: string[];
+  /** Scripts per WAIT on the master before the kill (INFO commandstats). */
+  scriptsPerWait: number;
+}
+
+/** `writers` concurrent writers of new data items; the master is SIGKILLed once `beforeKill` are acknowledged. */
+async function killMasterUnderWrites(set: SentinelSet, app: TestApp, tenant: TestTenant, writers: number, beforeKill: number): Promise<KillReport> {
+  const acknowledged = new Map<string, number>();
+  const failures: { status: number; code: string }[] = [];
+  const durations: number[] = [];
+  const successTimes: number[] = [];
+  let stop = false;
+  const writer = async (id: number) => {
+    for (let i = 0; !stop; i += 1) {
+      const key = `w${id}-${i}`;
+      const started = performance.now();
+      const response = await app.request('POST', '/data', { token: tenant.admin.token, json: { key, value: i } });
+      durations.push(performance.now() - started);
+      if (response.status === 201) {
+        acknowledged.set(key, i);
+        successTimes.push(performance.now());
+      } else {
+        failures.push({ status: response.status, code: response.body?.code });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  };
+  const oldMaster = await set.currentMaster();
+  await command(oldMaster.port, ['CONFIG', 'RESETSTAT']);
+  const running = Array.from({ length: writers }, (_, id) => writer(id));
+  await waitFor(async () => acknowledged.size >= beforeKill, 'writes before the kill');
+  const stats = String(await command(oldMaster.port, ['INFO', 'commandstats']));
+  const calls = (name: string) => Number(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+  const scriptsPerWait = (calls('evalsha') + calls('eval')) / Math.max(1, calls('wait'));
+  const before = acknowledged.size;
+  const killedAt = performance.now();
+  set.master.process.kill('SIGKILL');
+  await waitFor(async () => (await set.currentMaster()).port !== oldMaster.port, 'a new master elected', 30_000);
+  await waitFor(async () => successTimes.filter((time) => time > killedAt).length >= 100, 'writes on the new master', 30_000);
+  stop = true;
+  await Promise.all(running);
+
+  const gaps = successTimes.slice(1).map((time, i) => time - (successTimes[i] ?? time));
+  console.log(
+    `failover, ${writers} writers: ${acknowledged.size} writes acknowledged (${before} before the kill, ${scriptsPerWait.toFixed(1)} scripts per WAIT), ${failures.length} failed, longest gap ${Math.max(...gaps).toFixed(0)} ms, slowest request ${Math.max(...durations).toFixed(0)} ms`,
+  );
+  // A read that cannot be served (503: a command timeout on a loaded machine) says nothing of the
+  // write: it is asked again. Lost is a write Redis no longer holds (404) or holds with another value.
+  const lost: string[] = [];
+  for (const [key, value] of acknowledged) {
+    let read = await app.request('GET', `/data/${key}`, { token: tenant.admin.token });
+    for (let attempt = 0; attempt < 10 && read.status === 503; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      read = await app.request('GET', `/data/${key}`, { token: tenant.admin.token });
+    }
+    if (read.status !== 200 || read.body.value !== value) lost.push(`${key}: ${read.status} ${read.body?.code ?? JSON.stringify(read.body?.value)}`);
+  }
+  return { acknowledged: acknowledged.size, failures, slowestMs: Math.max(...durations), lost, scriptsPerWait };
+}
+
 describe('sentinel: a master killed under write load', () => {
   let set: SentinelSet;
   let app: TestApp;
@@ -28,59 +93,32 @@ describe('sentinel: a master killed under write load', () => {
   });
 
   it('keeps every acknowledged write, and requests in the gap fail fast with 503', async () => {
-    const acknowledged = new Map<string, number>();
-    const failures: { status: number; code: string }[] = [];
-    const durations: number[] = [];
-    const successTimes: number[] = [];
-    let stop = false;
-    const writer = async (id: number) => {
-      for (let i = 0; !stop; i += 1) {
-        const key = `w${id}-${i}`;
-        const started = performance.now();
-        const response = await app.request('POST', '/data', { token: tenant.admin.token, json: { key, value: i } });
-        durations.push(performance.now() - started);
-        if (response.status === 201) {
-          acknowledged.set(key, i);
-          successTimes.push(performance.now());
-        } else {
-          failures.push({ status: response.status, code: response.body?.code });
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      }
-    };
-    const writers = [0, 1, 2, 3].map(writer);
-    await waitFor(async () => acknowledged.size >= 100, 'writes before the kill');
-    const oldMaster = await set.currentMaster();
-    const before = acknowledged.size;
-    const killedAt = performance.now();
-    set.master.process.kill('SIGKILL');
-    await waitFor(async () => (await set.currentMaster()).port !== oldMaster.port, 'a new master elected', 30_000);
-    await waitFor(async () => successTimes.filter((time) => time > killedAt).length >= 100, 'writes on the new master', 30_000);
-    stop = true;
-    await Promise.all(writers);
-
-    const gaps = successTimes.slice(1).map((time, i) => time - (successTimes[i] ?? time));
-    const longestGap = Math.max(...gaps);
-    console.log(
-      `failover: ${acknowledged.size} writes acknowledged (${before} before the kill), ${failures.length} failed, longest gap ${longestGap.toFixed(0)} ms, slowest request ${Math.max(...durations).toFixed(0)} ms`,
-    );
-    for (const failure of failures) expect(failure).toEqual({ status: 503, code: 'redis_unavailable' });
+    const report = await killMasterUnderWrites(set, app, tenant, 4, 100);
+    for (const failure of report.failures) expect(failure).toEqual({ status: 503, code: 'redis_unavailable' });
     // No request hangs: a write answers within three command timeouts (retries included), plus slack.
-    expect(Math.max(...durations)).toBeLessThan(3 * commandTimeoutMs + 1000);
-
-    // A read that cannot be served (503: a command timeout on a loaded machine) says nothing of the
-    // write: it is asked again. Lost is a write Redis no longer holds (404) or holds with another value.
-    const lost: string[] = [];
-    for (const [key, value] of acknowledged) {
-      let read = await app.request('GET', `/data/${key}`, { token: tenant.admin.token });
-      for (let attempt = 0; attempt < 10 && read.status === 503; attempt += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        read = await app.request('GET', `/data/${key}`, { token: tenant.admin.token });
-      }
-      if (read.status !== 200 || read.body.value !== value) lost.push(`${key}: ${read.status} ${read.body?.code ?? JSON.stringify(read.body?.value)}`);
-    }
-    expect(lost).toEqual([]);
+    expect(report.slowestMs).toBeLessThan(3 * commandTimeoutMs + 1000);
+    expect(report.lost).toEqual([]);
   }, 90_000);
+});
+
+describe('sentinel: a master killed under many concurrent writers, their scripts sharing WAITs', () => {
+  let set: SentinelSet;
+  let app: TestApp;
+  let tenant: TestTenant;
+  beforeAll(async () => ({ set, app, tenant } = await setUp()), 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await set?.stop();
+  });
+
+  it('keeps every acknowledged write of a group commit', async () => {
+    const report = await killMasterUnderWrites(set, app, tenant, 32, 400);
+    // Group commit at work: one WAIT confirmed several writes (shared/redis/commit-group.ts).
+    expect(report.scriptsPerWait).toBeGreaterThan(2);
+    for (const failure of report.failures) expect(failure).toEqual({ status: 503, code: 'redis_unavailable' });
+    expect(report.slowestMs).toBeLessThan(3 * commandTimeoutMs + 1000);
+    expect(report.lost).toEqual([]);
+  }, 120_000);
 });
 
 describe('sentinel: writes need a replica', () => {

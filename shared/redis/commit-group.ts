@@ -20,20 +20,23 @@ interface Member {
   reject(error: unknown): void;
 }
 
-/** A group stops growing at either bound; later scripts go in the group after it. */
+/** A group stops growing at either bound; the scripts after it make another group. */
 const maxScripts = 256;
 const maxBytes = 1024 * 1024;
-const maxInFlight = 1;
 
 const groups = new WeakMap<Redis, CommitGroup>();
 
 /**
- * Runs a script on `redis` in the connection's next group commit: one pipeline of every script that
- * joined, then one `WAIT replicas timeout` covering them all (WAIT confirms the connection's last
- * write, and the replication stream is ordered, so every earlier script is covered too). One group is
- * in flight per connection; scripts that arrive meanwhile make up the next. Resolves with the
- * script's own reply once enough replicas hold its effects, rejects with its own error, or with
- * UnconfirmedWriteError when the group's WAIT confirmed fewer replicas than it asked for.
+ * Runs a script on `redis` in a group commit: the scripts that join during one turn of the event
+ * loop go out as one pipeline, then one `WAIT replicas timeout` covering them all (WAIT confirms the
+ * connection's last write, and the replication stream is ordered, so every earlier script is covered
+ * too). Resolves with the script's own reply once enough replicas hold its effects, rejects with its
+ * own error, or with UnconfirmedWriteError when the group's WAIT confirmed fewer replicas than it
+ * asked for.
+ *
+ * A group does not wait for the one before it to be answered: it queues behind that group's WAIT in
+ * Redis, as a request's own pipeline did, so a script still waits at most one command timeout and
+ * the process's own turn is never between Redis and the next group.
  */
 export function runInCommitGroup(redis: Redis, script: LuaScript, keys: string[], args: (string | number)[], wait: ReplicaWait): Promise<unknown> {
   let group = groups.get(redis);
@@ -46,7 +49,6 @@ export function runInCommitGroup(redis: Redis, script: LuaScript, keys: string[]
 
 class CommitGroup {
   private queued: Member[] = [];
-  private inFlight = 0;
   private scheduled = false;
 
   constructor(private readonly redis: Redis) {}
@@ -59,41 +61,32 @@ class CommitGroup {
   }
 
   /**
-   * After this turn of the event loop (setImmediate, not nextTick: nextTick runs after each socket's
-   * callback, so requests read in one turn would each make a group of their own).
+   * At the end of this turn of the event loop (setImmediate, not nextTick: nextTick runs after each
+   * socket's callback, so the requests read in one turn would each make a group of their own).
    */
   private schedule(): void {
-    if (this.inFlight >= maxInFlight || this.scheduled || this.queued.length === 0) return;
+    if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.send();
+      while (this.queued.length > 0) this.send(this.take());
     });
   }
 
-  private send(): void {
-    if (this.inFlight >= maxInFlight || this.queued.length === 0) return;
-    const members = this.take();
+  private send(members: Member[]): void {
     const pipeline = this.redis.pipeline();
     for (const { script, keys, args, byEval } of members) {
       if (byEval) pipeline.eval(script.source, keys.length, ...keys, ...args);
       else pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
     }
     pipeline.wait(Math.max(...members.map((member) => member.wait.replicas)), Math.max(...members.map((member) => member.wait.timeoutMs)));
-    this.inFlight += 1;
-    pipeline
-      .exec()
-      .then(
-        (results) => this.settle(members, results ?? []),
-        // The pipeline as a whole failed (never sent, connection gone): no member's outcome is known.
-        (error: unknown) => {
-          for (const member of members) member.reject(error);
-        },
-      )
-      .finally(() => {
-        this.inFlight -= 1;
-        this.schedule();
-      });
+    pipeline.exec().then(
+      (results) => this.settle(members, results ?? []),
+      // The pipeline as a whole failed (never sent, connection gone): no member's outcome is known.
+      (error: unknown) => {
+        for (const member of members) member.reject(error);
+      },
+    );
   }
 
   /** The oldest queued scripts, up to the group's bounds (always at least one). */
@@ -126,7 +119,9 @@ class CommitGroup {
         member.reject(error);
       }
     });
+    if (resend.length === 0) return;
     this.queued.unshift(...resend);
+    this.schedule();
   }
 }
 

@@ -3,6 +3,7 @@
 //   npx tsx tests/bench/sentinel-wait.ts                       3 rounds of 5 s per scenario and target
 //   npx tsx tests/bench/sentinel-wait.ts --baseline main,abc1234  also Sentinel with the bundles of other commits
 //   npx tsx tests/bench/sentinel-wait.ts --rounds 5 --seconds 8 --connections 50
+//   npx tsx tests/bench/sentinel-wait.ts --client-only      only scripts straight from a client (client-wait.ts)
 // Prints one table (Sentinel ÷ standalone: req/s, p99, CPU per request; scripts per WAIT) and writes
 // the figures as JSON under .data/bench/. run.ts can call measureSentinelCost.
 import { execSync, spawnSync } from 'node:child_process';
@@ -13,12 +14,15 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../support/redis-server.js';
 import { startSentinelSet } from '../support/redis-topologies.js';
+import { formatClientWaitCost, measureClientWaitCost, scriptsPerWait, type ClientWaitResult } from './client-wait.js';
 import { load, median, startFunction, type LoadResult, type LoadScenario, type StartedFunction } from './load.js';
 
 export interface SentinelCostOptions {
   rounds: number;
   seconds: number;
   connections: number;
+  /** False: only the scripts straight from a client (client-wait.ts), no functions. */
+  functions?: boolean;
   /** Git refs whose api-keys and data bundles also run over Sentinel (each built in a scratch copy), for a before/after in one run. */
   baselineRefs?: string[];
 }
@@ -26,10 +30,19 @@ export interface SentinelCostOptions {
 export interface TargetResult extends LoadResult {
   /** Scripts run per WAIT on the master meanwhile (Sentinel only; INFO commandstats). */
   scriptsPerWait?: number;
+  /**
+   * Median over the rounds of this target's figure ÷ standalone's in the same round (taken minutes
+   * closer together than the medians of the whole run, so less moved by a machine whose load drifts).
+   */
+  paired?: { rps: number; p99: number; cpu: number };
 }
 
-/** Per scenario, per target ('standalone', 'sentinel', 'sentinel <ref>'): medians over the rounds. */
-export type SentinelCost = Record<string, Record<string, TargetResult>>;
+export interface SentinelCost {
+  /** Per scenario, per target ('standalone', 'sentinel', 'sentinel <ref>'): medians over the rounds. */
+  functions: Record<string, Record<string, TargetResult>>;
+  /** The Redis side alone (client-wait.ts), on the same servers. */
+  client: Record<string, ClientWaitResult>;
+}
 
 interface Target {
   name: string;
@@ -79,7 +92,7 @@ export async function measureSentinelCost(options: SentinelCostOptions): Promise
     for (const { ref, dir } of baselines) await startTarget(`sentinel ${ref.slice(0, 10)}`, sentinelEnv, join(dir, 'dist'), targets[1]?.seed ?? (await seedTenant(sentinelEnv)), master);
 
     const results = new Map<string, Map<string, TargetResult[]>>();
-    for (let round = 1; round <= options.rounds; round += 1) {
+    for (let round = 1; round <= (options.functions === false ? 0 : options.rounds); round += 1) {
       for (const scenario of ['verify', 'data read', 'data write']) {
         // The order of the targets turns each round, so none always runs after the same one.
         const order = targets.map((_, i) => targets[(i + round) % targets.length]).filter((target): target is Target => target !== undefined);
@@ -96,8 +109,13 @@ export async function measureSentinelCost(options: SentinelCostOptions): Promise
       }
     }
     master.disconnect();
-    const cost: SentinelCost = {};
-    for (const [scenario, byTarget] of results) cost[scenario] = Object.fromEntries([...byTarget].map(([name, list]) => [name, medianOf(list)]));
+    for (const { child } of started) child.kill('SIGKILL');
+    log('scripts straight from a client');
+    const cost: SentinelCost = { functions: {}, client: await measureClientWaitCost(standalone.url, sentinel.master.url, { rounds: options.rounds, seconds: options.seconds, callers: options.connections }) };
+    for (const [scenario, byTarget] of results) {
+      const base = byTarget.get('standalone') ?? [];
+      cost.functions[scenario] = Object.fromEntries([...byTarget].map(([name, list]) => [name, name === 'standalone' ? medianOf(list) : { ...medianOf(list), paired: pairedRatios(list, base) }]));
+    }
     return cost;
   } finally {
     for (const { child } of started) child.kill('SIGKILL');
@@ -148,13 +166,6 @@ function buildBaseline(ref: string): string {
   return dir;
 }
 
-async function scriptsPerWait(master: Redis): Promise<number> {
-  const stats = await master.info('commandstats');
-  const calls = (command: string) => Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
-  const waits = calls('wait');
-  return waits > 0 ? (calls('evalsha') + calls('eval')) / waits : 0;
-}
-
 function medianOf(list: TargetResult[]): TargetResult {
   const of = (pick: (result: TargetResult) => number) => median(list.map(pick));
   return {
@@ -167,15 +178,27 @@ function medianOf(list: TargetResult[]): TargetResult {
   };
 }
 
-/** One table: each target's medians and, for Sentinel, its ratios to standalone. */
+function pairedRatios(list: TargetResult[], base: TargetResult[]): { rps: number; p99: number; cpu: number } {
+  const ratio = (pick: (result: TargetResult) => number) => median(list.map((result, round) => pick(result) / (pick(base[round] ?? result) || 1)));
+  return { rps: ratio((r) => r.rps), p99: ratio((r) => r.p99), cpu: ratio((r) => r.cpuUsecPerRequest) };
+}
+
+/** One table: each target's medians and, for Sentinel, its ratios to standalone (of the medians, and paired per round). */
 export function formatSentinelCost(cost: SentinelCost): string {
-  const lines = ['| scenario | target | req/s | p50 ms | p99 ms | CPU µs/req | ÷ standalone req/s | ÷ standalone p99 | ÷ standalone CPU | scripts per WAIT |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  return `${formatFunctionCost(cost.functions)}\n\n${formatClientWaitCost(cost.client)}`;
+}
+
+function formatFunctionCost(cost: SentinelCost['functions']): string {
+  const lines = [
+    '| scenario | target | req/s | p50 ms | p99 ms | CPU µs/req | ÷ standalone req/s | ÷ standalone p99 | ÷ standalone CPU | paired per round: req/s, p99, CPU | scripts per WAIT |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
   for (const [scenario, byTarget] of Object.entries(cost)) {
     const base = byTarget.standalone;
     for (const [name, result] of Object.entries(byTarget)) {
       const ratio = (a: number, b: number | undefined) => (b && name !== 'standalone' ? (a / b).toFixed(2) : '—');
       lines.push(
-        `| ${scenario} | ${name} | ${result.rps.toFixed(0)} | ${result.p50} | ${result.p99} | ${result.cpuUsecPerRequest.toFixed(0)} | ${ratio(result.rps, base?.rps)} | ${ratio(result.p99, base?.p99)} | ${ratio(result.cpuUsecPerRequest, base?.cpuUsecPerRequest)} | ${result.scriptsPerWait ? result.scriptsPerWait.toFixed(1) : '—'} |`,
+        `| ${scenario} | ${name} | ${result.rps.toFixed(0)} | ${result.p50} | ${result.p99} | ${result.cpuUsecPerRequest.toFixed(0)} | ${ratio(result.rps, base?.rps)} | ${ratio(result.p99, base?.p99)} | ${ratio(result.cpuUsecPerRequest, base?.cpuUsecPerRequest)} | ${result.paired ? `${result.paired.rps.toFixed(2)}, ${result.paired.p99.toFixed(2)}, ${result.paired.cpu.toFixed(2)}` : '—'} | ${result.scriptsPerWait ? result.scriptsPerWait.toFixed(1) : '—'} |`,
       );
     }
   }
@@ -197,6 +220,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     seconds: Number(option('seconds') ?? 5),
     connections: Number(option('connections') ?? 50),
     baselineRefs: option('baseline')?.split(','),
+    functions: !process.argv.includes('--client-only'),
   };
   measureSentinelCost(options).then(
     (cost) => {
