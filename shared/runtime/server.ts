@@ -34,16 +34,14 @@ export function createHttpServer(handler: FunctionHandler, services: Services): 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     inFlight += 1;
     try {
-      let response: RawResponse;
-      try {
-        // A request without a body (most reads) goes straight on: no buffer, no extra promise.
-        const body = hasBody(req) ? await readBody(req, bodyLimit) : null;
-        response = await respond(handler, services, rawRequest(req, body));
-      } catch (error) {
-        const failing: FunctionHandler = async (_event, context) => context.fail(error);
-        // An unread body (refused as too large): this connection ends with the reply.
-        response = closing(await respond(failing, services, rawRequest(req, null)));
-      }
+      // A request without a body (most reads) goes straight on: no buffer, no extra promise.
+      const response = !hasBody(req)
+        ? await respond(handler, services, rawRequest(req, null))
+        : await readBody(req, bodyLimit).then(
+            (body) => respond(handler, services, rawRequest(req, body)),
+            // An unread body (refused as too large): this connection ends with the reply.
+            (error: unknown) => respond(failing(error), services, rawRequest(req, null)).then(closing),
+          );
       write(res, draining ? closing(response) : response, services);
     } catch (error) {
       // respond() answers every error itself: this is a bug of ours, logged, and the client gets a 500.
@@ -90,6 +88,11 @@ export function createHttpServer(handler: FunctionHandler, services: Services): 
       });
     },
   };
+}
+
+/** A handler that fails with `error`: a request refused before its handler still gets the one error reply. */
+function failing(error: unknown): FunctionHandler {
+  return async (_event, context) => context.fail(error);
 }
 
 function rawRequest(req: IncomingMessage, body: Buffer | null): RawRequest {
