@@ -5,6 +5,15 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** ISO 8601 in UTC. The last answer is kept: requests of one millisecond (every audit event's head) format it once. */
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString();
+  // NaN never equals itself: an invalid time is formatted (and throws) as before.
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }

@@ -4,6 +4,7 @@ import { prng } from './support/prng.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { handler as dataHandler } from '../functions/data/handler.js';
+import { isoTime } from '../shared/clock.js';
 import { AppError } from '../shared/errors/app-error.js';
 import { FunctionContext, type FunctionHandler } from '../shared/runtime/context.js';
 import { createRouter } from '../shared/runtime/router.js';
@@ -770,6 +771,19 @@ describe('runtime: express server over HTTP', () => {
 
 // ---------------------------------------------------------------------------------------------
 // router
+
+describe('runtime: isoTime (kept for the last millisecond)', () => {
+  it('formats each millisecond right, again and after another, and still throws on an invalid time', () => {
+    expect(isoTime(0)).toBe('1970-01-01T00:00:00.000Z');
+    expect(isoTime(1_764_750_000_123)).toBe('2025-12-03T08:20:00.123Z');
+    expect(isoTime(1_764_750_000_123)).toBe('2025-12-03T08:20:00.123Z');
+    expect(isoTime(1_764_750_000_124)).toBe('2025-12-03T08:20:00.124Z');
+    expect(isoTime(0)).toBe('1970-01-01T00:00:00.000Z');
+    expect(() => isoTime(Number.NaN)).toThrow(RangeError);
+    expect(() => isoTime(Number.NaN)).toThrow(RangeError);
+    expect(isoTime(0)).toBe('1970-01-01T00:00:00.000Z');
+  });
+});
 
 describe('runtime: zod', () => {
   it('runs jitless once the config module is loaded (no parser compiled with new Function on a first parse)', async () => {

@@ -1,6 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../errors/app-error.js';
 
+/** Whether a request comes with a body: a non-zero Content-Length, or chunked. */
+export function hasBody(request: IncomingMessage): boolean {
+  const declared = request.headers['content-length'];
+  return (declared !== undefined && declared !== '0') || request.headers['transfer-encoding'] !== undefined;
+}
+
 /** Reads a request body, refusing it as soon as it passes the limit (nothing more is buffered). */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? 0);

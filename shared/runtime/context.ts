@@ -36,7 +36,7 @@ export class FunctionContext {
   headers(values: Record<string, string>): this;
   headers(values?: Record<string, string>): Record<string, string> | this {
     if (values === undefined) return this.headerValues;
-    this.headerValues = { ...this.headerValues, ...values };
+    Object.assign(this.headerValues, values);
     return this;
   }
 

@@ -89,8 +89,11 @@ function createOperation(spec: AnySpec): Operation {
           query: spec.query ? parseInput(spec.query, event.query, 'query') : undefined,
           body: spec.body ? parseInput(spec.body, event.body ?? {}, 'body') : undefined,
           headers: spec.headers ? parseInput(spec.headers, event.headers, 'header') : undefined,
+          call,
+          event,
+          services,
         };
-        const body = await spec.handle({ ...input, call, event, services }, context);
+        const body = await spec.handle(input, context);
         context.status(spec.status ?? 200).succeed(body);
       } catch (error) {
         // A refusal found before Redis was reached (validation, limits) is audited here, with the caller's live check.

@@ -76,7 +76,8 @@ async function run(handler: FunctionHandler, services: Services, raw: RawRequest
   if (!result) throw new Error('handler returned without succeed() or fail()');
   if (result.kind === 'fail') throw result.error;
   const status = context.status();
-  const headers = { ...context.headers() };
+  // The context is this request's alone: its headers become the reply's without a copy.
+  const headers = context.headers();
   if (result.value === undefined || status === 204) return { status, headers, body: '' };
   headers['content-type'] ??= jsonType;
   return { status, headers, body: typeof result.value === 'string' ? result.value : JSON.stringify(result.value) };
@@ -109,7 +110,10 @@ function firstValue(value: string | string[] | undefined): string | undefined {
 
 function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string | undefined> {
   const flat: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const name in headers) {
+    const value = headers[name];
+    flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
   return flat;
 }
 

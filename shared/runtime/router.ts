@@ -31,35 +31,43 @@ export function createRouter<R extends RoutePattern>(routes: readonly R[]): (met
 
   return function match(method, path) {
     const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-    const parts = trimmed.split('/').slice(1);
-    const allowed = new Set<string>();
+    const parts = trimmed.split('/');
+    parts.shift();
+    let allowed: Set<string> | undefined;
     for (const candidate of compiled) {
       if (!fits(candidate, parts)) continue;
       if (candidate.route.method !== method) {
-        allowed.add(candidate.route.method);
+        (allowed ??= new Set()).add(candidate.route.method);
         continue;
       }
       return { route: candidate.route, params: decodeParams(candidate, parts) };
     }
-    if (allowed.size > 0) throw new AppError('method_not_allowed', undefined, { headers: { allow: [...allowed].join(', ') } });
+    if (allowed) throw new AppError('method_not_allowed', undefined, { headers: { allow: [...allowed].join(', ') } });
     throw new AppError('not_found');
   };
 }
 
 function fits<R>(candidate: Compiled<R>, parts: string[]): boolean {
-  if (candidate.segments.length !== parts.length) return false;
-  return candidate.segments.every((segment, i) => (candidate.params[i] ? parts[i] !== '' : segment === parts[i]));
+  const { segments, params } = candidate;
+  if (segments.length !== parts.length) return false;
+  for (let i = 0; i < segments.length; i += 1) {
+    if (params[i] ? parts[i] === '' : segments[i] !== parts[i]) return false;
+  }
+  return true;
 }
 
 function decodeParams<R>(candidate: Compiled<R>, parts: string[]): Record<string, string> {
   const params: Record<string, string> = {};
-  candidate.params.forEach((name, i) => {
-    if (!name) return;
+  for (let i = 0; i < candidate.params.length; i += 1) {
+    const name = candidate.params[i];
+    if (!name) continue;
+    const part = parts[i] ?? '';
     try {
-      params[name] = decodeURIComponent(parts[i] ?? '');
+      // Most parameters hold no escape: no decoding (and no new string) for them.
+      params[name] = part.includes('%') ? decodeURIComponent(part) : part;
     } catch {
       throw new AppError('invalid_path', `Path parameter ${name} is not valid percent-encoding`);
     }
-  });
+  }
   return params;
 }

@@ -4,7 +4,7 @@ import express, { type Express } from 'express';
 import { AppError } from '../errors/app-error.js';
 import { toErrorResponse } from '../errors/error-response.js';
 import type { Services } from '../services.js';
-import { readBody } from './body.js';
+import { hasBody, readBody } from './body.js';
 import type { FunctionHandler } from './context.js';
 import { respond, type RawRequest, type RawResponse } from './respond.js';
 
@@ -31,29 +31,32 @@ export function createHttpServer(handler: FunctionHandler, services: Services): 
   let idle: (() => void) | undefined;
   const bodyLimit = services.config.limits.bodyBytes;
 
-  function serve(req: IncomingMessage, res: ServerResponse): void {
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     inFlight += 1;
-    readBody(req, bodyLimit)
-      .then(
-        (body) => respond(handler, services, rawRequest(req, body)),
-        (error: unknown) => {
-          const failing: FunctionHandler = async (_event, context) => context.fail(error);
-          // An unread body (refused as too large): this connection ends with the reply.
-          return respond(failing, services, rawRequest(req, null)).then((response) => closing(response));
-        },
-      )
-      .then((response) => write(res, draining ? closing(response) : response, services))
-      .finally(() => {
-        inFlight -= 1;
-        if (inFlight === 0 && idle) idle();
-      });
+    try {
+      // A request without a body (most reads) goes straight on: no buffer, no extra promise.
+      const response = !hasBody(req)
+        ? await respond(handler, services, rawRequest(req, null))
+        : await readBody(req, bodyLimit).then(
+            (body) => respond(handler, services, rawRequest(req, body)),
+            // An unread body (refused as too large): this connection ends with the reply.
+            (error: unknown) => respond(failing(error), services, rawRequest(req, null)).then(closing),
+          );
+      write(res, draining ? closing(response) : response, services);
+    } catch (error) {
+      // respond() answers every error itself: this is a bug of ours, logged, and the client gets a 500.
+      writeFallback(res, '', error, services);
+    } finally {
+      inFlight -= 1;
+      if (inFlight === 0 && idle) idle();
+    }
   }
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(serve);
-  const server = createServer(serve);
+  app.use((req, res) => void serve(req, res));
+  const server = createServer((req, res) => void serve(req, res));
   server.keepAliveTimeout = 65_000;
 
   return {
@@ -87,6 +90,11 @@ export function createHttpServer(handler: FunctionHandler, services: Services): 
   };
 }
 
+/** A handler that fails with `error`: a request refused before its handler still gets the one error reply. */
+function failing(error: unknown): FunctionHandler {
+  return async (_event, context) => context.fail(error);
+}
+
 function rawRequest(req: IncomingMessage, body: Buffer | null): RawRequest {
   return { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, remoteAddress: req.socket.remoteAddress ?? '' };
 }
@@ -107,12 +115,20 @@ function write(res: ServerResponse, response: RawResponse, services: Services): 
   try {
     res.writeHead(status, headers);
   } catch (error) {
-    const requestId = headers['x-request-id'] ?? '';
-    services.logger.error({ request_id: requestId, error: { type: error instanceof Error ? error.name : typeof error, message: error instanceof Error ? error.message : '' } }, 'reply not writable');
-    const fallback = JSON.stringify(toErrorResponse(new AppError('internal_error'), requestId).body);
-    res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(fallback)), 'x-request-id': requestId });
-    res.end(fallback);
+    writeFallback(res, headers['x-request-id'] ?? '', error, services);
     return;
   }
   res.end(body);
+}
+
+/** Our 500 `{detail, code, request_id}` when the reply itself could not be written (logged, never the cause's text to the client). */
+function writeFallback(res: ServerResponse, requestId: string, error: unknown, services: Services): void {
+  services.logger.error({ request_id: requestId, error: { type: error instanceof Error ? error.name : typeof error, message: error instanceof Error ? error.message : '' } }, 'reply not writable');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const fallback = JSON.stringify(toErrorResponse(new AppError('internal_error'), requestId).body);
+  res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(fallback)), 'x-request-id': requestId });
+  res.end(fallback);
 }

@@ -5,6 +5,8 @@
 //   npx tsx tests/bench/cpu-per-request.ts --rate 1500              a fixed rate (req/s in all) for every scenario
 //   npx tsx tests/bench/cpu-per-request.ts --variant base=/tmp/base/dist --variant new=dist
 //       two builds side by side on one Redis, every scenario of each in every round (an A/B)
+//   npx tsx tests/bench/cpu-per-request.ts --trace-gc             also heap bytes allocated per request
+//       (from the GC's own trace), which a loaded machine does not blur as it does CPU time
 //   npx tsx tests/bench/cpu-per-request.ts --cpu-prof .data/prof  also writes V8 CPU profiles of the
 //       functions (after the rounds) and prints the self time of their hottest functions
 // It neither builds nor rebuilds: run `node build.mjs --quiet --only token,data,api-keys,admin` first.
@@ -27,6 +29,12 @@ export interface CpuOptions {
    * batching per event-loop turn the same for every scenario, so a loaded machine skews it less.
    */
   rate?: number;
+  /**
+   * When set, the functions run under `node --trace-gc` and each sample also gives the bytes the
+   * JavaScript heap took per request (from the heap sizes the GC reports): unlike CPU time, a
+   * machine busy with other work does not blur it.
+   */
+  traceGc?: boolean;
   /** When set, the functions run under `node --cpu-prof` and write their profiles here on exit. */
   profileDir?: string;
   log?: (line: string) => void;
@@ -37,6 +45,8 @@ export interface CpuSample {
   /** The serving process's CPU (user + system) per request served, µs. */
   cpuUs: number;
   rps: number;
+  /** Heap bytes allocated per request (with `traceGc`; 0 otherwise). */
+  heapBytes: number;
   /** Answers that were not 2xx, or errors: a scenario that fails measures the wrong thing. */
   bad: number;
 }
@@ -47,6 +57,8 @@ export type CpuResults = Map<string, CpuSample[]>;
 interface Target {
   name: string;
   pid: number;
+  /** Heap MB allocated so far, as the GC trace tells (traceGc). */
+  allocatedMb: () => number;
   url: string;
   method?: string;
   headers?: Record<string, string>;
@@ -79,12 +91,13 @@ export async function measureCpuPerRequest(options: CpuOptions = {}): Promise<Cp
   const started: ChildProcess[] = [];
   const start = async (script: string, profile: string | undefined) => {
     const port = await freePort();
-    const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(profile)] : [];
-    const child = spawn(process.execPath, [...flags, script], { env: { ...env, PORT: String(port), METRICS_PORT: String(await freePort()) }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const flags = [...(profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(profile)] : []), ...(options.traceGc ? ['--trace-gc'] : [])];
+    const child = spawn(process.execPath, [...flags, script], { env: { ...env, PORT: String(port), METRICS_PORT: String(await freePort()) }, stdio: ['ignore', 'pipe', 'inherit'] });
     started.push(child);
+    const allocatedMb = heapAllocation(child);
     await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false), `${script} on ${port}`, 20_000);
     if (child.pid === undefined) throw new Error(`${script} did not start`);
-    return { pid: child.pid, url: `http://127.0.0.1:${port}` };
+    return { pid: child.pid, url: `http://127.0.0.1:${port}`, allocatedMb };
   };
 
   try {
@@ -115,7 +128,8 @@ export async function measureCpuPerRequest(options: CpuOptions = {}): Promise<Cp
       for (const target of targets) {
         const sample = await sampleCpu(target, seconds, connections, options.rate);
         results.set(target.name, [...(results.get(target.name) ?? []), sample]);
-        log(`round ${round}: ${target.name}: ${sample.cpuUs.toFixed(0)} µs/request, ${sample.rps.toFixed(0)} req/s${sample.bad ? `, ${sample.bad} bad` : ''}`);
+        const heap = options.traceGc ? `, ${(sample.heapBytes / 1024).toFixed(1)} KiB heap/request` : '';
+        log(`round ${round}: ${target.name}: ${sample.cpuUs.toFixed(0)} µs/request${heap}, ${sample.rps.toFixed(0)} req/s${sample.bad ? `, ${sample.bad} bad` : ''}`);
       }
     }
     return results;
@@ -141,6 +155,7 @@ async function sampleCpu(target: Target, seconds: number, connections: number, r
   if (target.body) args.push('-b', target.body);
   args.push(target.url);
   const before = processCpuUs(target.pid);
+  const allocatedBefore = target.allocatedMb();
   const report = await new Promise<{ requests: { total: number; average: number }; errors: number; non2xx: number }>((resolveReport, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -154,8 +169,39 @@ async function sampleCpu(target: Target, seconds: number, connections: number, r
     });
   });
   const used = processCpuUs(target.pid) - before;
+  // The GC trace line of the last collection may still be on its way.
+  await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+  const allocated = (target.allocatedMb() - allocatedBefore) * 1024 * 1024;
   const requests = report.requests.total;
-  return { requests, cpuUs: requests > 0 ? used / requests : 0, rps: report.requests.average, bad: report.errors + report.non2xx };
+  return {
+    requests,
+    cpuUs: requests > 0 ? used / requests : 0,
+    heapBytes: requests > 0 ? allocated / requests : 0,
+    rps: report.requests.average,
+    bad: report.errors + report.non2xx,
+  };
+}
+
+/**
+ * Heap MB a process has allocated, summed from its `--trace-gc` lines: what each collection found in
+ * use before it ran, less what the one before left (`Scavenge 9.8 (12.3) -> 1.9 (13.3) MB, ...`).
+ */
+function heapAllocation(child: ChildProcess): () => number {
+  let allocated = 0;
+  let lastAfter: number | undefined;
+  let pending = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const sizes = /: (?:Scavenge|Mark-Compact|Mark-Sweep|Minor Mark-Sweep)[^\d]*([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(/.exec(line);
+      if (!sizes) continue;
+      const before = Number(sizes[1]);
+      if (lastAfter !== undefined && before >= lastAfter) allocated += before - lastAfter;
+      lastAfter = Number(sizes[3]);
+    }
+  });
+  return () => allocated;
 }
 
 interface Seed {
@@ -191,11 +237,11 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 /** The median of each scenario's samples, and its ratio to the ceiling's median. */
-export function summarize(results: CpuResults): { name: string; cpuUs: number; ratio: number; rps: number; bad: number }[] {
+export function summarize(results: CpuResults): { name: string; cpuUs: number; ratio: number; heapBytes: number; rps: number; bad: number }[] {
   const ceiling = median((results.get('ceiling (bare express)') ?? []).map((sample) => sample.cpuUs));
   return [...results].map(([name, samples]) => {
     const cpuUs = median(samples.map((sample) => sample.cpuUs));
-    return { name, cpuUs, ratio: ceiling > 0 ? cpuUs / ceiling : 0, rps: median(samples.map((sample) => sample.rps)), bad: samples.reduce((sum, sample) => sum + sample.bad, 0) };
+    return { name, cpuUs, ratio: ceiling > 0 ? cpuUs / ceiling : 0, heapBytes: median(samples.map((sample) => sample.heapBytes)), rps: median(samples.map((sample) => sample.rps)), bad: samples.reduce((sum, sample) => sum + sample.bad, 0) };
   });
 }
 
@@ -244,7 +290,9 @@ async function main(): Promise<void> {
     if (name && dist) variants[name] = dist;
   });
   const profileDir = option('--cpu-prof');
+  const traceGc = process.argv.includes('--trace-gc');
   const results = await measureCpuPerRequest({
+    traceGc,
     variants: Object.keys(variants).length > 0 ? variants : undefined,
     rounds: Number(option('--rounds') ?? 3),
     seconds: Number(option('--seconds') ?? 5),
@@ -253,7 +301,8 @@ async function main(): Promise<void> {
     log: (line) => process.stderr.write(`${line}\n`),
   });
   for (const row of summarize(results)) {
-    console.log(`${row.name.padEnd(48)} ${row.cpuUs.toFixed(0).padStart(5)} µs/request  ${row.ratio.toFixed(2)}× ceiling  ${row.rps.toFixed(0).padStart(6)} req/s${row.bad ? `  ${row.bad} bad` : ''}`);
+    const heap = traceGc ? `  ${(row.heapBytes / 1024).toFixed(2).padStart(6)} KiB heap/request` : '';
+    console.log(`${row.name.padEnd(48)} ${row.cpuUs.toFixed(0).padStart(5)} µs/request  ${row.ratio.toFixed(2)}× ceiling${heap}  ${row.rps.toFixed(0).padStart(6)} req/s${row.bad ? `  ${row.bad} bad` : ''}`);
   }
   if (!profileDir) return;
   for (const variant of readdirSync(profileDir)) {
