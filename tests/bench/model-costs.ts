@@ -1,12 +1,11 @@
-// What keys, identities, limits and usage cost in Redis, measured on the bench's own Redis through
-// the running api-keys function: memory per record, per limit's state and per usage bucket, and Redis's
-// own time per verification (INFO commandstats) for a sliding-window log and a counter.
+// What identities, limits and usage cost in Redis, measured on the bench's own Redis through the
+// running api-keys function: memory per identity, per limit's state and per usage bucket, and Redis's
+// own time per verification (INFO commandstats) for a sliding-window log and a counter. (Keys, items
+// and tenants at rest: memory.ts.)
 import { Redis } from 'ioredis';
 import { tenantKeys } from '../../shared/redis/keys.js';
 
 export interface ModelCosts {
-  /** Bytes of Redis memory per API key without limits (record, indexes), from used_memory over 1,000 keys. */
-  bytesPerKey: number;
   /** Bytes per identity (record and indexes), over 1,000 identities. */
   bytesPerIdentity: number;
   /**
@@ -38,7 +37,6 @@ export async function measureModelCosts(apiKeys: string, headers: Record<string,
       for (let i = 0; i < count; i += 1) await make(i);
       return Math.round((await usedMemory() - memory - (await streamBytes() - stream)) / count);
     };
-    const bytesPerKey = await perRecord(() => post('/api-keys', { name: 'memory' }));
     const stamp = Date.now();
     const bytesPerIdentity = await perRecord((i) => post('/identities', { external_id: `memory-${stamp}-${i}` }));
 
@@ -62,7 +60,7 @@ export async function measureModelCosts(apiKeys: string, headers: Record<string,
       return bytes;
     };
     const bytesPerUsageDay = Math.round((await full('hours', 24)) + (await full('days', 30)) / 30);
-    return { bytesPerKey, bytesPerIdentity, bytesPerUsageDay, limits };
+    return { bytesPerIdentity, bytesPerUsageDay, limits };
   } finally {
     redis.disconnect();
   }
