@@ -13,7 +13,7 @@ export const options = {
   /** Keys and items in the large tenant of the growth figure (the small one holds one of each). */
   growthSize: quick ? 20_000 : 100_000,
   /** Interleaved rounds of the script replay (300 calls per script per round). */
-  replayRounds: quick ? 12 : 60,
+  replayRounds: quick ? 12 : 40,
   /** Records created for the memory figures (keys, items; tenants are fewer: each is a user and a bcrypt hash). */
   memoryRecords: quick ? 300 : 1000,
   memoryTenants: quick ? 50 : 200,

@@ -24,7 +24,7 @@ export interface BenchResults {
   bundles: Record<string, { code: number; cache: number }>;
   coldStarts: Record<string, number>;
   offload: OffloadThroughput;
-  offloadScale: OffloadScale;
+  offloadScale: OffloadScale | null;
   targets: Target[];
 }
 
@@ -62,7 +62,7 @@ export function formatReport(results: BenchResults): string {
     '',
     '## Memory at rest',
     '',
-    `Redis memory: ${memory.bytesPerKey} B per API key, ${memory.bytesPerItem} B per data item (a 26-byte value), ${memory.bytesPerTenant} B per tenant with its admin (over ${memory.records} keys, ${memory.records} items, ${memory.tenants} tenants; operation markers deleted, audit events trimmed).`,
+    `Redis memory: ${memory.bytesPerKey} B per API key, ${memory.bytesPerItem} B per data item (a 26-byte value), ${memory.bytesPerTenant} B per tenant with its admin (over ${memory.records} keys, ${memory.records} items, ${memory.tenants} tenants on a Redis of their own; operation markers deleted, audit events trimmed).`,
     `${model.bytesPerIdentity} B per identity, ${model.bytesPerUsageDay} B of usage per key, identity or tenant per day (hours and days, two codes in every hour).`,
     '',
     '| rate limit, 1,000 uses in its window | state in Redis (bytes) | Redis µs per verification |',
@@ -82,7 +82,9 @@ export function formatReport(results: BenchResults): string {
     '## Audit offload',
     '',
     `${offload.events} events over ${offload.tenants} tenants to the Loki stand-in: ${offload.eventsPerSecond} events/s, peak RSS ${offload.peakRssMiB} MiB.`,
-    `${offloadScale.tenants} tenants with 2 events each: shipped in ${offloadScale.shipSeconds} s; a run with nothing pending ${offloadScale.idleRunMs} ms; run report ${offloadScale.reportBytes} bytes of JSON.`,
+    offloadScale
+      ? `${offloadScale.tenants} tenants with 2 events each: shipped in ${offloadScale.shipSeconds} s; a run with nothing pending ${offloadScale.idleRunMs} ms; run report ${offloadScale.reportBytes} bytes of JSON.`
+      : 'The offload over many tenants failed (see the log above).',
   ];
   return lines.join('\n');
 }

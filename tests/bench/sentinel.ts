@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { startSentinelSet, type SentinelSet } from '../support/redis-topologies.js';
 import type { Scenario } from './load.js';
-import { functionEnv, type ProcessGroup } from './processes.js';
+import { functionEnv, ProcessGroup } from './processes.js';
 import { jwtHeaders, seedTenant } from './seed.js';
 
 export interface SentinelStand {
@@ -14,9 +14,11 @@ export interface SentinelStand {
 /** Names of the scenarios run on both topologies, as the standalone ones are named. */
 export const sentinelSuffix = ' (Sentinel)';
 
-export async function startSentinelStand(processes: ProcessGroup): Promise<SentinelStand> {
+/** The set and its own token, api-keys and data functions (stopped with it, before it: no process is left calling a gone Sentinel). */
+export async function startSentinelStand(): Promise<SentinelStand> {
   const set: SentinelSet = await startSentinelSet();
   const stats = new Redis(set.url);
+  const processes = new ProcessGroup();
   try {
     const env = functionEnv(set.env);
     const token = await processes.start('dist/token/index.js', env);
@@ -32,11 +34,13 @@ export async function startSentinelStand(processes: ProcessGroup): Promise<Senti
     return {
       scenarios,
       async stop() {
+        processes.stopAll();
         stats.disconnect();
         await set.stop();
       },
     };
   } catch (error) {
+    processes.stopAll();
     stats.disconnect();
     await set.stop();
     throw error;
