@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { runScriptAndWait } from '../../shared/redis/run-script.js';
 import type { LuaScript } from '../../shared/redis/scripts.js';
-import { median } from './load.js';
+import { median } from './function-load.js';
 
 export interface ClientWaitResult {
   opsPerSecond: number;

@@ -1,12 +1,11 @@
-// What keys, identities, limits and usage cost in Redis, measured on the bench's own Redis through
-// the running api-keys function: memory per record, per limit's state and per usage bucket, and Redis's
-// own time per verification (INFO commandstats) for a sliding-window log and a counter.
+// What identities, limits and usage cost in Redis, measured on the bench's own Redis through the
+// running api-keys function: memory per identity, per limit's state and per usage bucket, and Redis's
+// own time per verification (INFO commandstats) for a sliding-window log and a counter. (Keys, items
+// and tenants at rest: memory.ts.)
 import { Redis } from 'ioredis';
 import { tenantKeys } from '../../shared/redis/keys.js';
 
 export interface ModelCosts {
-  /** Bytes of Redis memory per API key without limits (record, indexes), from used_memory over 1,000 keys. */
-  bytesPerKey: number;
   /** Bytes per identity (record and indexes), over 1,000 identities. */
   bytesPerIdentity: number;
   /**
@@ -35,10 +34,9 @@ export async function measureModelCosts(apiKeys: string, headers: Record<string,
 
     const perRecord = async (make: (i: number) => Promise<unknown>) => {
       const [memory, stream] = [await usedMemory(), await streamBytes()];
-      for (let i = 0; i < count; i += 1) await make(i);
+      await inParallel(count, make);
       return Math.round((await usedMemory() - memory - (await streamBytes() - stream)) / count);
     };
-    const bytesPerKey = await perRecord(() => post('/api-keys', { name: 'memory' }));
     const stamp = Date.now();
     const bytesPerIdentity = await perRecord((i) => post('/identities', { external_id: `memory-${stamp}-${i}` }));
 
@@ -47,7 +45,7 @@ export async function measureModelCosts(apiKeys: string, headers: Record<string,
       const created = await post('/api-keys', { name: `limit-${algorithm}`, ratelimits: [{ name: 'bench', limit: 100_000, window_s: 3600, auto_apply: true, algorithm }] });
       const key = String(created.key_value);
       await redis.config('RESETSTAT');
-      for (let i = 0; i < count; i += 1) await post('/api-keys/verify', { key });
+      await inParallel(count, () => post('/api-keys/verify', { key }));
       const stats = (await redis.info('commandstats')).split('\n').find((line) => line.startsWith('cmdstat_evalsha:')) ?? '';
       const record = keys.apiKey(String(created.key_id));
       const state = algorithm === 'log' ? `${record}:rl:bench` : `${record}:rlc:bench`;
@@ -62,8 +60,17 @@ export async function measureModelCosts(apiKeys: string, headers: Record<string,
       return bytes;
     };
     const bytesPerUsageDay = Math.round((await full('hours', 24)) + (await full('days', 30)) / 30);
-    return { bytesPerKey, bytesPerIdentity, bytesPerUsageDay, limits };
+    return { bytesPerIdentity, bytesPerUsageDay, limits };
   } finally {
     redis.disconnect();
   }
+}
+
+/** make(0..count-1), 16 at a time: a loaded machine answers one request at a time slowly. */
+async function inParallel(count: number, make: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await make(next++);
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
 }

@@ -1,18 +1,18 @@
-// Where a verification's and a data read's Redis time goes. The running functions' script calls are
-// captured as sent (MONITOR), then replayed on the same Redis many times, whole and with one part of
-// the script left out each (the guard, usage, the audit event, the prelude...), rounds interleaved so
-// that the machine's noise falls on all alike. The difference to the whole script is that part's
-// cost. Redis's own µs per call is read from INFO commandstats, as the bench's other Redis figures.
-// run.ts imports this module after registering ./lua-loader.mjs (the scripts' sources are .lua files).
-import { Redis } from 'ioredis';
+// Where a verification's and a data read's Redis time goes, and how it compares: the running
+// functions' script calls are captured (replay.ts) in a tenant holding one key and one item and in
+// one holding many, then replayed whole, with one part of the script left out each (the guard,
+// usage, the audit event...), and beside the essential scripts (essential.ts), rounds interleaved.
+// Whole − without a part = that part's cost; whole ÷ essential and many ÷ one are the targets' ratios.
+import { hashApiKey } from '../../shared/api-keys/key-hash.js';
+import { tenantKeys } from '../../shared/redis/keys.js';
 import { scripts } from '../../shared/redis/scripts.js';
+import { essentialEvent, essentialRead, essentialReadCall, essentialVerify, essentialVerifyCall } from './essential.js';
+import { captureCalls, pickCall, replay, type CapturedCall, type ReplayCandidate, type ReplayRow } from './replay.js';
+import { round1 } from './stats.js';
 
 type ScriptName = 'verifyApiKey' | 'getItem';
 
-/** EVALSHA's arguments after the sha: the number of keys, the keys, the arguments. */
-type ScriptCall = [number, ...string[]];
-
-/** One part left out: the text replaced in the script's source (it must be there: a stale one fails loudly). */
+/** One part left out: the text replaced in the script's source (a stale one is reported, not replayed). */
 interface Ablation {
   label: string;
   script: ScriptName;
@@ -30,107 +30,104 @@ const ablations: Ablation[] = [
   { label: 'audit event (built and appended)', script: 'getItem', from: "redis.call('XADD', AUDIT_KEY, '*', 'event', event .. (extra or '') .. '}')", to: '' },
 ];
 
-/** The essential work, as issue 15 names it: find the key by hash, read its record, stamp last_used, append the event. */
-const essentialVerify = `
-local id = redis.call('HGET', KEYS[1], ARGV[1])
-local record = redis.call('HGETALL', KEYS[2] .. id)
-redis.call('HSET', KEYS[2] .. id, 'last_used', ARGV[2])
-redis.call('XADD', KEYS[3], '*', 'event', ARGV[3])
-return record`;
+/** A tenant whose calls are captured: `trigger` verifies its key (JWT), reads its item with the JWT, then with the key. */
+export interface ProfiledTenant {
+  tenantId: string;
+  apiKey: string;
+  itemKey: string;
+  /** Keys (and items) it holds. */
+  size: number;
+  trigger: () => Promise<void>;
+}
 
-/** A data read's equivalent: read the item, append the event. */
-const essentialRead = `
-local item = redis.call('HGETALL', KEYS[1])
-redis.call('XADD', KEYS[2], '*', 'event', ARGV[1])
-return item`;
+/** Redis µs per call (10th percentile of the rounds: on a shared machine noise only ever adds) of what the targets compare. */
+export interface ProfileFigures {
+  verify: number;
+  readJwt: number;
+  readApiKey: number;
+  essentialVerify: number;
+  essentialRead: number;
+  verifyMany: number;
+  readJwtMany: number;
+  readApiKeyMany: number;
+}
 
 export interface ScriptProfile {
-  /** Redis µs per call of each replayed script: the quietest round's (noise only ever adds) and the median round's. */
-  rows: { label: string; min: number; median: number }[];
-  /** Per script: µs each part costs (whole − without it), by the quietest rounds. */
-  parts: { script: ScriptName; label: string; usec: number }[];
+  rows: ReplayRow[];
+  /** µs each part costs (whole − without it), by the quietest rounds; null where the part's text is no longer in the script. */
+  parts: { script: ScriptName; label: string; usec: number | null }[];
+  figures: ProfileFigures;
+  manySize: number;
 }
 
-/**
- * Captures one call of each script while `trigger` makes the running functions verify a key and read
- * an item of `tenantPrefix` (`kw:{t:<tenant>}:`), then replays them. `itemKey`: the item's Redis key.
- */
-export async function profileScripts(redisUrl: string, trigger: () => Promise<void>, options: { tenantPrefix: string; itemKey: string; rounds?: number }): Promise<ScriptProfile> {
-  const redis = new Redis(redisUrl);
-  const captured = await captureCalls(redisUrl, trigger);
-  const event = JSON.stringify({ timestamp: new Date().toISOString(), tenant_id: 'bench', request_id: 'r-0123456789ab', actor: { type: 'user', id: 'bench-admin' }, action: 'verify_key', outcome: 'success', code: 'VALID', key_id: 'key_0123456789ABCDEFGHJKMNPQRS' });
-  const keyHash = (await redis.hkeys(`${options.tenantPrefix}apikey-hashes`))[0] ?? '';
-  const candidates: { label: string; script?: ScriptName; source: string; call: ScriptCall }[] = [];
-  for (const name of ['verifyApiKey', 'getItem'] as const) {
-    const call = captured.get(scripts[name].sha);
-    if (!call) throw new Error(`no ${name} call was captured`);
-    candidates.push({ label: `${name}: whole`, script: name, source: scripts[name].source, call });
-    for (const ablation of ablations.filter((one) => one.script === name)) {
-      if (!scripts[name].source.includes(ablation.from)) throw new Error(`${name}: the text of "${ablation.label}" is no longer in the script`);
-      candidates.push({ label: `${name}: without ${ablation.label}`, script: name, source: scripts[name].source.replace(ablation.from, ablation.to), call });
-    }
-  }
-  const prefix = options.tenantPrefix;
-  candidates.push({ label: 'essential verify (4 commands)', source: essentialVerify, call: [3, `${prefix}apikey-hashes`, `${prefix}apikey:`, `${prefix}audit`, keyHash, String(Date.now()), event] });
-  candidates.push({ label: 'essential data read (2 commands)', source: essentialRead, call: [2, options.itemKey, `${prefix}audit`, event] });
+const labels = {
+  verify: (size: number) => `verifyApiKey, ${size.toLocaleString('en')} key(s): whole`,
+  readJwt: (size: number) => `getItem (JWT), ${size.toLocaleString('en')} item(s): whole`,
+  readApiKey: (size: number) => `getItem (API key), ${size.toLocaleString('en')} item(s): whole`,
+  essentialVerify: 'essential verify (4 commands)',
+  essentialRead: 'essential data read (2 commands)',
+};
 
-  const shas = await Promise.all(candidates.map((candidate) => redis.script('LOAD', candidate.source) as Promise<string>));
-  const samples = candidates.map(() => [] as number[]);
-  for (let round = 0; round < (options.rounds ?? 60); round += 1) {
-    for (const [index, candidate] of candidates.entries()) {
-      await redis.config('RESETSTAT');
-      const pipeline = redis.pipeline();
-      for (let i = 0; i < 300; i += 1) pipeline.evalsha(shas[index] ?? '', ...candidate.call);
-      const failed = (await pipeline.exec())?.find(([error]) => error);
-      if (failed) throw new Error(`${candidate.label}: ${String(failed[0])}`);
-      const line = (await redis.info('commandstats')).split('\n').find((entry) => entry.startsWith('cmdstat_evalsha:')) ?? '';
-      samples[index]?.push(Number(/usec_per_call=([\d.]+)/.exec(line)?.[1] ?? 0));
-    }
-  }
-  redis.disconnect();
-  const rows = candidates.map((candidate, index) => ({ label: candidate.label, min: quantile(samples[index] ?? [], 0), median: quantile(samples[index] ?? [], 0.5) }));
-  const quietest = new Map(rows.map((row) => [row.label, row.min]));
-  const parts = ablations.map((ablation) => ({
-    script: ablation.script,
-    label: ablation.label,
-    usec: round1((quietest.get(`${ablation.script}: whole`) ?? 0) - (quietest.get(`${ablation.script}: without ${ablation.label}`) ?? 0)),
-  }));
-  return { rows, parts };
-}
-
-/** The first EVALSHA of each script the trigger causes, with its keys and arguments as sent. */
-async function captureCalls(redisUrl: string, trigger: () => Promise<void>): Promise<Map<string, ScriptCall>> {
-  const monitor = await new Redis(redisUrl).monitor();
-  const calls = new Map<string, ScriptCall>();
-  monitor.on('monitor', (_time: string, args: string[]) => {
-    const [command, sha, ...rest] = args;
-    if (command?.toLowerCase() === 'evalsha' && sha && !calls.has(sha)) calls.set(sha, [Number(rest[0]), ...rest.slice(1)]);
+export async function profileScripts(redisUrl: string, pepper: string, one: ProfiledTenant, many: ProfiledTenant, rounds: number): Promise<ScriptProfile> {
+  const captured = await captureCalls(redisUrl, one.trigger);
+  const capturedMany = await captureCalls(redisUrl, many.trigger);
+  const calls = (list: CapturedCall[]) => ({
+    verify: pickCall(list, scripts.verifyApiKey.sha),
+    readJwt: pickCall(list, scripts.getItem.sha, 'user'),
+    readApiKey: pickCall(list, scripts.getItem.sha, 'api_key'),
   });
-  await trigger();
-  // MONITOR's lines trail the replies a little.
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  monitor.disconnect();
-  return calls;
-}
+  const ofOne = calls(captured);
+  const ofMany = calls(capturedMany);
+  const withoutLabel = (ablation: Ablation) => `${ablation.script}${ablation.script === 'getItem' ? ' (JWT)' : ''}: without ${ablation.label}`;
+  const stale = ablations.filter((ablation) => !scripts[ablation.script].source.includes(ablation.from));
 
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return round1(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
-}
-
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
+  const keys = tenantKeys(one.tenantId);
+  const event = essentialEvent(one.tenantId);
+  const candidates: ReplayCandidate[] = [
+    { label: labels.verify(one.size), source: scripts.verifyApiKey.source, call: ofOne.verify },
+    { label: labels.readJwt(one.size), source: scripts.getItem.source, call: ofOne.readJwt },
+    { label: labels.readApiKey(one.size), source: scripts.getItem.source, call: ofOne.readApiKey },
+    { label: labels.essentialVerify, source: essentialVerify, call: essentialVerifyCall(keys, hashApiKey(one.apiKey, pepper), event) },
+    { label: labels.essentialRead, source: essentialRead, call: essentialReadCall(keys, keys.dataItem(one.itemKey), event) },
+    { label: labels.verify(many.size), source: scripts.verifyApiKey.source, call: ofMany.verify },
+    { label: labels.readJwt(many.size), source: scripts.getItem.source, call: ofMany.readJwt },
+    { label: labels.readApiKey(many.size), source: scripts.getItem.source, call: ofMany.readApiKey },
+    ...ablations
+      .filter((ablation) => !stale.includes(ablation))
+      .map((ablation) => ({
+        label: withoutLabel(ablation),
+        source: scripts[ablation.script].source.replace(ablation.from, ablation.to),
+        call: ablation.script === 'verifyApiKey' ? ofOne.verify : ofOne.readJwt,
+      })),
+  ];
+  const rows = await replay(redisUrl, candidates, { rounds });
+  const row = (label: string) => rows.find((one) => one.label === label) ?? { label, min: 0, p10: 0, median: 0 };
+  const parts = ablations.map((ablation) => {
+    const whole = row(ablation.script === 'verifyApiKey' ? labels.verify(one.size) : labels.readJwt(one.size)).min;
+    return { script: ablation.script, label: ablation.label, usec: stale.includes(ablation) ? null : round1(whole - row(withoutLabel(ablation)).min) };
+  });
+  const figures: ProfileFigures = {
+    verify: row(labels.verify(one.size)).p10,
+    readJwt: row(labels.readJwt(one.size)).p10,
+    readApiKey: row(labels.readApiKey(one.size)).p10,
+    essentialVerify: row(labels.essentialVerify).p10,
+    essentialRead: row(labels.essentialRead).p10,
+    verifyMany: row(labels.verify(many.size)).p10,
+    readJwtMany: row(labels.readJwt(many.size)).p10,
+    readApiKeyMany: row(labels.readApiKey(many.size)).p10,
+  };
+  return { rows, parts, figures, manySize: many.size };
 }
 
 /** The profile as Markdown tables. */
 export function formatProfile(profile: ScriptProfile): string[] {
   return [
-    '| script (replayed, Redis µs per call) | quietest round | median round |',
-    '| --- | ---: | ---: |',
-    ...profile.rows.map((row) => `| ${row.label} | ${row.min} | ${row.median} |`),
+    '| script (replayed, Redis µs per call) | quietest round | 10th percentile | median round |',
+    '| --- | ---: | ---: | ---: |',
+    ...profile.rows.map((row) => `| ${row.label} | ${row.min} | ${row.p10} | ${row.median} |`),
     '',
     '| part of the script | µs (whole − without it, quietest rounds) |',
     '| --- | ---: |',
-    ...profile.parts.map((part) => `| ${part.script}: ${part.label} | ${part.usec} |`),
+    ...profile.parts.map((part) => `| ${part.script}: ${part.label} | ${part.usec ?? 'text no longer in the script'} |`),
   ];
 }

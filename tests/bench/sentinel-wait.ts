@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import { startRedisServer } from '../support/redis-server.js';
 import { startSentinelSet } from '../support/redis-topologies.js';
 import { formatClientWaitCost, measureClientWaitCost, scriptsPerWait, type ClientWaitResult } from './client-wait.js';
-import { load, median, startFunction, type LoadResult, type LoadScenario, type StartedFunction } from './load.js';
+import { load, median, startFunction, type LoadResult, type LoadScenario, type StartedFunction } from './function-load.js';
 
 export interface SentinelCostOptions {
   rounds: number;
