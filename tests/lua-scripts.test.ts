@@ -12,7 +12,7 @@ import { runScript } from '../shared/redis/run-script.js';
 import { scanKeys } from '../shared/redis/scan.js';
 import { frameArgList, frameArgs, frameDeclaration, frameKeyList, frameKeys } from '../shared/redis/script-frame.js';
 import { scopeConstants } from '../shared/redis/scope-constants.js';
-import { optionalLibs, prelude, scripts, type LuaScript } from '../shared/redis/scripts.js';
+import { offloadLib, optionalLibs, prelude, scripts, type LuaScript } from '../shared/redis/scripts.js';
 import type { Call } from '../shared/operations/call.js';
 import { runOperation } from '../shared/operations/run-operation.js';
 import { setTenantStatus } from '../shared/tenancy/tenants.js';
@@ -70,19 +70,20 @@ describe('lua scripts: registry', () => {
       const script = byName.get(basename(file, '.lua'));
       expect(script, `${file} is not in scripts`).toBeDefined();
       const text = readFileSync(join(luaDir, file), 'utf8');
-      // A plain script is its file; a tenant script is the prelude, then the file's text as main().
+      // A plain script is its file (an offload script's after its library); a tenant script is the prelude, then the file's text as main().
       const source = script?.source ?? '';
-      expect(source === text || (source.startsWith(preludeText) && source.includes(`local function main()\n${text}\nend\nreturn finish(main())`))).toBe(true);
+      expect(source === text || source === `${offloadLib}\n${text}` || (source.startsWith(preludeText) && source.includes(`local function main()\n${text}\nend\nreturn finish(main())`))).toBe(true);
     }
     expect(allScripts).toHaveLength(files.length);
     expect(new Set(allScripts.map((script) => script.sha)).size).toBe(allScripts.length);
   });
 
-  it('builds the prelude from the frame declaration, then lib/frame.lua, then every other lib/ file but the optional ones', () => {
+  it('builds the prelude from the frame declaration, then lib/frame.lua, then every other lib/ file but the optional ones and the offload scripts\' own', () => {
     const optional = Object.values(optionalLibs).join('\n');
     for (const file of libFiles) {
       const text = readFileSync(join(luaDir, 'lib', file), 'utf8');
-      expect(preludeText.includes(text) !== optional.includes(text), `${file} is in the prelude or optional, not both`).toBe(true);
+      const homes = [preludeText.includes(text), optional.includes(text), offloadLib === text].filter(Boolean);
+      expect(homes, `${file} is in one of the prelude, the optional parts and the offload library`).toHaveLength(1);
     }
     expect(preludeText.startsWith(`${frameDeclaration()}\n${readFileSync(join(luaDir, 'lib', 'frame.lua'), 'utf8')}`)).toBe(true);
     expect(optionalLibs.targets.startsWith(scopeConstants())).toBe(true);

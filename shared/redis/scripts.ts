@@ -6,6 +6,7 @@ import calendarLib from './lua/lib/calendar.lua';
 import frameLib from './lua/lib/frame.lua';
 import guardLib from './lua/lib/guard.lua';
 import pagingLib from './lua/lib/paging.lua';
+import pendingMarkLib from './lua/lib/pending-mark.lua';
 import scopesLib from './lua/lib/scopes.lua';
 import targetsLib from './lua/lib/targets.lua';
 import usageLib from './lua/lib/usage.lua';
@@ -94,6 +95,14 @@ function tenantScript(name: string, body: string, options: TenantScriptOptions =
   return script(name, `${prelude}\n${libs}local function main()\n${body}\nend\nreturn finish(main())\n`, options.durable === true);
 }
 
+/** What opens the offload scripts that change a tenant's audit stream: the pending-mark rule they share. */
+export const offloadLib = pendingMarkLib;
+
+/** An offload script that settles a tenant's pending mark: lib/pending-mark, then its own text. */
+function offloadScript(name: string, body: string): LuaScript {
+  return script(name, `${offloadLib}\n${body}`);
+}
+
 const write = { durable: true };
 const targets = { uses: ['targets'] } as const satisfies TenantScriptOptions;
 const paging = { uses: ['paging'] } as const satisfies TenantScriptOptions;
@@ -105,10 +114,10 @@ export const scripts = {
   releaseAttempt: script('release-attempt', releaseAttempt),
   takeOverClaim: script('take-over-claim', takeOverClaim),
   readLogin: script('read-login', readLogin),
-  ackAudit: script('ack-audit', ackAudit),
-  deadLetterAudit: script('dead-letter-audit', deadLetterAudit),
+  ackAudit: offloadScript('ack-audit', ackAudit),
+  deadLetterAudit: offloadScript('dead-letter-audit', deadLetterAudit),
   readAuditBatch: script('read-audit-batch', readAuditBatch),
-  finishAuditVisit: script('finish-audit-visit', finishAuditVisit),
+  finishAuditVisit: offloadScript('finish-audit-visit', finishAuditVisit),
   renewLease: script('renew-lease', renewLease),
   reapExpired: script('reap-expired', reapExpired),
   recordEvent: tenantScript('record-event', recordEvent),

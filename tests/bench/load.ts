@@ -38,6 +38,7 @@ interface AutocannonReport {
   requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   errors: number;
+  timeouts: number;
   non2xx: number;
 }
 

@@ -18,11 +18,4 @@ for i = 3, #ARGV do
   if #chunk == 1000 then flush() end
 end
 flush()
-local left = redis.call('XLEN', KEYS[1])
-if left > 0 then
-  redis.call('ZADD', KEYS[2], 0, ARGV[2])
-else
-  local next_expiry = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2]
-  if next_expiry then redis.call('ZADD', KEYS[2], next_expiry, ARGV[2]) else redis.call('ZREM', KEYS[2], ARGV[2]) end
-end
-return left
+return settle_pending_mark(KEYS[1], KEYS[2], KEYS[3], ARGV[2])

@@ -16,8 +16,5 @@ for i = 1, #fields, 2 do
 end
 redis.call('XADD', KEYS[2], '*', 'event', event, 'reason', ARGV[3], 'status', ARGV[4], 'source_id', ARGV[2], 'failed_at', ARGV[5])
 redis.call('XDEL', KEYS[1], ARGV[2])
-if redis.call('XLEN', KEYS[1]) == 0 then
-  local next_expiry = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2]
-  if next_expiry then redis.call('ZADD', KEYS[3], next_expiry, ARGV[6]) else redis.call('ZREM', KEYS[3], ARGV[6]) end
-end
+settle_pending_mark(KEYS[1], KEYS[3], KEYS[4], ARGV[6])
 return 1

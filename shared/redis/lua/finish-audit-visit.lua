@@ -7,11 +7,5 @@
 -- ARGV[1] the run's lease token   ARGV[2] tenant id
 -- Returns {events left in the stream, events in the dead-letter stream}.
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-local left = redis.call('XLEN', KEYS[2])
-if left > 0 then
-  redis.call('ZADD', KEYS[4], 0, ARGV[2])
-else
-  local next_expiry = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')[2]
-  if next_expiry then redis.call('ZADD', KEYS[4], next_expiry, ARGV[2]) else redis.call('ZREM', KEYS[4], ARGV[2]) end
-end
+local left = settle_pending_mark(KEYS[2], KEYS[4], KEYS[5], ARGV[2])
 return { left, redis.call('XLEN', KEYS[3]) }
