@@ -27,6 +27,7 @@ describe('bench: target verdicts', () => {
   it('formats ratios, milliseconds, seconds and bytes', () => {
     expect(formatFigure(1.234, '×')).toBe('1.23×');
     expect(formatFigure(187.4, 'ms')).toBe('187 ms');
+    expect(formatFigure(0.143, 'ms')).toBe('0.1 ms');
     expect(formatFigure(9.5, 's')).toBe('9.50 s');
     expect(formatFigure(16384, 'B')).toBe('16,384 B');
   });

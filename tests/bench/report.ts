@@ -83,7 +83,7 @@ export function formatReport(results: BenchResults): string {
     '',
     `${offload.events} events over ${offload.tenants} tenants to the Loki stand-in: ${offload.eventsPerSecond} events/s, peak RSS ${offload.peakRssMiB} MiB.`,
     offloadScale
-      ? `${offloadScale.tenants} tenants with 2 events each: shipped in ${offloadScale.shipSeconds} s; a run with nothing pending ${offloadScale.idleRunMs} ms; run report ${offloadScale.reportBytes} bytes of JSON.`
+      ? `${offloadScale.tenants} tenants with 2 events each: shipped in ${offloadScale.shipSeconds.toFixed(2)} s; a run with nothing pending ${offloadScale.idleRunMs.toFixed(2)} ms; run report ${offloadScale.reportBytes.toLocaleString('en')} bytes of JSON.`
       : 'The offload over many tenants failed (see the log above).',
   ];
   return lines.join('\n');

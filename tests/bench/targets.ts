@@ -22,11 +22,13 @@ export function verdict(target: Target): Verdict {
   return measured >= limit ? 'met' : 'missed';
 }
 
-/** A figure with its unit: ratios to two decimals, bytes grouped in thousands. */
+/** A figure with its unit: ratios and seconds to two decimals, milliseconds whole from 10, bytes grouped in thousands. */
 export function formatFigure(value: number, unit: Target['unit']): string {
   if (unit === '×') return `${value.toFixed(2)}×`;
   if (unit === 'B') return `${Math.round(value).toLocaleString('en')} B`;
   if (unit === 's') return `${value.toFixed(2)} s`;
+  // Under 10 ms a whole number would hide the figure (an idle offload run takes a fraction of one).
+  if (value < 10) return `${value.toFixed(1)} ms`;
   return `${Math.round(value).toLocaleString('en')} ms`;
 }
 
