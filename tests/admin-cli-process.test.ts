@@ -112,6 +112,33 @@ function slowReader(patienceMs: number): string {
 /** A reader that takes the first 10 bytes and goes away, as `head -c 10` does. */
 const headReader = "process.stdin.once('data', (chunk) => { process.stdout.write(chunk.subarray(0, 10)); process.exit(0); });";
 
+/**
+ * `keyward <argv>` at a terminal: run under `script` (util-linux), which gives it a pseudo-terminal
+ * as standard input and output. `typed` is sent once `prompt` is on the screen (the CLI has put the
+ * terminal in the mode it reads with by then); `screen` is everything the terminal showed.
+ */
+function runAdminAtTerminal(argv: string[], prompt: string, typed: string): Promise<{ code: number | null; screen: string }> {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, adminEntry, ...argv].map(quote).join(' ');
+  return new Promise((done, fail) => {
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: root, env: { ...cliEnv, TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    let sent = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      screen += chunk;
+      if (!sent && screen.includes(prompt)) {
+        sent = true;
+        child.stdin.write(typed);
+      }
+    });
+    child.once('error', fail);
+    child.once('close', (code) => {
+      child.stdin.destroy();
+      done({ code, screen });
+    });
+  });
+}
+
 async function canLogIn(username: string, password: string): Promise<boolean> {
   const response = await app.request('POST', '/token', { form: { username, password } });
   return response.status === 200;
@@ -135,6 +162,18 @@ describe('admin cli process: the password, never on the command line', () => {
     expect(run.code, run.err).toBe(0);
     expect(run.err).toBe('');
     expect(run.out).toBe(`created tenant ${tenantId} with admin ${username}\n`);
+    expect(await canLogIn(username, password)).toBe(true);
+  });
+
+  it('--password-stdin at a terminal asks for the password and does not show what is typed (Backspace takes one back)', async () => {
+    const tenantId = uniqueName('tty');
+    const username = uniqueName('tty');
+    const password = 'typed at a terminal 7';
+    // A wrong last character, taken back with Backspace (DEL, as terminals send it), then Enter (CR in raw mode).
+    const run = await runAdminAtTerminal(['tenants', 'create', tenantId, '--admin', username, '--password-stdin'], "the admin's password, then Enter: ", `${password}x\u007f\r`);
+    expect(run.code, run.screen).toBe(0);
+    expect(run.screen).toContain(`created tenant ${tenantId} with admin ${username}`);
+    expect(run.screen).not.toContain('typed at a terminal');
     expect(await canLogIn(username, password)).toBe(true);
   });
 

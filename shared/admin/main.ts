@@ -16,7 +16,7 @@ async function main(): Promise<number> {
     out: (text: string) => void process.stdout.write(text),
     err: (text: string) => void process.stderr.write(text),
     readStdinLine: () => {
-      // Meant for a pipe or a file; at a terminal, say what is awaited (what is typed is shown).
+      // Meant for a pipe or a file; at a terminal, say what is awaited (what is typed is not shown).
       if (process.stdin.isTTY) process.stderr.write("the admin's password, then Enter: ");
       return readStdinLine();
     },

@@ -1,8 +1,15 @@
 /** A password is at most 72 bytes: a longer first line is cut here and refused by PasswordSchema. */
 const maxLineChars = 1024;
 
-/** The first line of standard input with its line ending (`\n` or `\r\n`) removed; what there is when input ends first. */
+/**
+ * The first line of standard input with its line ending (`\n` or `\r\n`) removed; what there is when
+ * input ends first. At a terminal what is typed is not shown (readTerminalLine).
+ */
 export function readStdinLine(stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
+  return stdin.isTTY ? readTerminalLine(stdin) : readPipedLine(stdin);
+}
+
+function readPipedLine(stdin: NodeJS.ReadStream): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     const finish = () => {
@@ -19,6 +26,37 @@ export function readStdinLine(stdin: NodeJS.ReadStream = process.stdin): Promise
     };
     stdin.setEncoding('utf8');
     stdin.on('data', onData).once('end', finish).once('error', reject);
+  });
+}
+
+/**
+ * A line typed at a terminal, not echoed (raw mode, as `sudo` and `ssh` ask for passwords): Enter or
+ * Ctrl-D ends it, Backspace takes back a character, Ctrl-C gives up (exit 130, as SIGINT would).
+ * The terminal is given back as it was before anything else happens.
+ */
+function readTerminalLine(stdin: NodeJS.ReadStream): Promise<string> {
+  return new Promise((resolve) => {
+    let line = '';
+    const finish = (interrupted: boolean) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (interrupted) process.exit(130);
+      resolve(line);
+    };
+    const onData = (chunk: string) => {
+      for (const char of chunk) {
+        if (char === '\u0003') return finish(true);
+        if (char === '\r' || char === '\n' || char === '\u0004') return finish(false);
+        if (char === '\u007f' || char === '\b') line = Array.from(line).slice(0, -1).join('');
+        else line += char;
+        if (line.length > maxLineChars) return finish(false);
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    stdin.on('data', onData);
   });
 }
 
