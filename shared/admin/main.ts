@@ -15,11 +15,8 @@ async function main(): Promise<number> {
   const io = {
     out: (text: string) => void process.stdout.write(text),
     err: (text: string) => void process.stderr.write(text),
-    readStdinLine: () => {
-      // Meant for a pipe or a file; at a terminal, say what is awaited (what is typed is not shown).
-      if (process.stdin.isTTY) process.stderr.write("the admin's password, then Enter: ");
-      return readStdinLine();
-    },
+    // Meant for a pipe or a file; at a terminal it says what is awaited, and does not show what is typed.
+    readStdinLine: () => readStdinLine(process.stdin, "the admin's password, then Enter: "),
     env: process.env,
   };
   return runCli(process.argv.slice(2), io, async (work) => {

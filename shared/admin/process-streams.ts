@@ -3,10 +3,10 @@ const maxLineChars = 1024;
 
 /**
  * The first line of standard input with its line ending (`\n` or `\r\n`) removed; what there is when
- * input ends first. At a terminal what is typed is not shown (readTerminalLine).
+ * input ends first. At a terminal `prompt` is shown on stderr and what is typed is not (readTerminalLine).
  */
-export function readStdinLine(stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
-  return stdin.isTTY ? readTerminalLine(stdin) : readPipedLine(stdin);
+export function readStdinLine(stdin: NodeJS.ReadStream = process.stdin, prompt = ''): Promise<string> {
+  return stdin.isTTY ? readTerminalLine(stdin, prompt) : readPipedLine(stdin);
 }
 
 function readPipedLine(stdin: NodeJS.ReadStream): Promise<string> {
@@ -32,9 +32,10 @@ function readPipedLine(stdin: NodeJS.ReadStream): Promise<string> {
 /**
  * A line typed at a terminal, not echoed (raw mode, as `sudo` and `ssh` ask for passwords): Enter or
  * Ctrl-D ends it, Backspace takes back a character, Ctrl-C gives up (exit 130, as SIGINT would).
- * The terminal is given back as it was before anything else happens.
+ * `prompt` is written once echo is off, so nothing typed after it appears can be shown; the terminal
+ * is given back as it was before anything else happens.
  */
-function readTerminalLine(stdin: NodeJS.ReadStream): Promise<string> {
+function readTerminalLine(stdin: NodeJS.ReadStream, prompt: string): Promise<string> {
   return new Promise((resolve) => {
     let line = '';
     const finish = (interrupted: boolean) => {
@@ -55,6 +56,7 @@ function readTerminalLine(stdin: NodeJS.ReadStream): Promise<string> {
       }
     };
     stdin.setRawMode(true);
+    process.stderr.write(prompt);
     stdin.setEncoding('utf8');
     stdin.on('data', onData);
   });
