@@ -82,7 +82,11 @@ async function killMasterUnderWrites(set: SentinelSet, app: TestApp, tenant: Tes
   return { acknowledged: acknowledged.size, failures, slowestMs: Math.max(...durations), lost, scriptsPerWait };
 }
 
-describe('sentinel: a master killed under write load', () => {
+describe.each([
+  // A few writers; and many, whose scripts share WAITs (group commit, shared/redis/commit-group.ts).
+  { writers: 4, writes: 100, timeoutMs: 90_000, scriptsPerWaitAbove: 0 },
+  { writers: 32, writes: 400, timeoutMs: 120_000, scriptsPerWaitAbove: 2 },
+])('sentinel: a master killed under $writers concurrent writers', ({ writers, writes, timeoutMs, scriptsPerWaitAbove }) => {
   let set: SentinelSet;
   let app: TestApp;
   let tenant: TestTenant;
@@ -93,32 +97,13 @@ describe('sentinel: a master killed under write load', () => {
   });
 
   it('keeps every acknowledged write, and requests in the gap fail fast with 503', async () => {
-    const report = await killMasterUnderWrites(set, app, tenant, 4, 100);
+    const report = await killMasterUnderWrites(set, app, tenant, writers, writes);
+    expect(report.scriptsPerWait).toBeGreaterThan(scriptsPerWaitAbove);
     for (const failure of report.failures) expect(failure).toEqual({ status: 503, code: 'redis_unavailable' });
     // No request hangs: a write answers within three command timeouts (retries included), plus slack.
     expect(report.slowestMs).toBeLessThan(3 * commandTimeoutMs + 1000);
     expect(report.lost).toEqual([]);
-  }, 90_000);
-});
-
-describe('sentinel: a master killed under many concurrent writers, their scripts sharing WAITs', () => {
-  let set: SentinelSet;
-  let app: TestApp;
-  let tenant: TestTenant;
-  beforeAll(async () => ({ set, app, tenant } = await setUp()), 60_000);
-  afterAll(async () => {
-    await app?.close();
-    await set?.stop();
-  });
-
-  it('keeps every acknowledged write of a group commit', async () => {
-    const report = await killMasterUnderWrites(set, app, tenant, 32, 400);
-    // Group commit at work: one WAIT confirmed several writes (shared/redis/commit-group.ts).
-    expect(report.scriptsPerWait).toBeGreaterThan(2);
-    for (const failure of report.failures) expect(failure).toEqual({ status: 503, code: 'redis_unavailable' });
-    expect(report.slowestMs).toBeLessThan(3 * commandTimeoutMs + 1000);
-    expect(report.lost).toEqual([]);
-  }, 120_000);
+  }, timeoutMs);
 });
 
 describe('sentinel: writes need a replica', () => {
