@@ -24,10 +24,12 @@ const ablations: Ablation[] = [
   { label: 'guard (the caller check)', script: 'verifyApiKey', from: 'local scopes, denial = guard()', to: "local scopes, denial = '*', nil" },
   { label: 'usage (hour and day, key and tenant)', script: 'verifyApiKey', from: "record_usage(id, identity_id, CODE, code == 'valid' and cost - 1 or 0)", to: '' },
   { label: 'audit event (built and appended)', script: 'verifyApiKey', from: "redis.call('XADD', AUDIT_KEY, '*', 'event', event .. (extra or '') .. '}')", to: '' },
+  { label: "pending-tenants mark (the offload's ZADD)", script: 'verifyApiKey', from: "redis.call('ZADD', PENDING_KEY, 0, TENANT_ID)", to: '' },
   { label: 'last_used stamp', script: 'verifyApiKey', from: "redis.call('HSET', record_key, 'last_used', NOW)", to: '' },
   { label: 'everything after the prelude', script: 'verifyApiKey', from: 'local scopes, denial = guard()', to: "if true then return { 'ok' } end local scopes, denial = guard()" },
   { label: 'guard (the caller check)', script: 'getItem', from: 'local scopes, denial = guard()', to: "local scopes, denial = '*', nil" },
   { label: 'audit event (built and appended)', script: 'getItem', from: "redis.call('XADD', AUDIT_KEY, '*', 'event', event .. (extra or '') .. '}')", to: '' },
+  { label: "pending-tenants mark (the offload's ZADD)", script: 'getItem', from: "redis.call('ZADD', PENDING_KEY, 0, TENANT_ID)", to: '' },
 ];
 
 /** A tenant whose calls are captured: `trigger` verifies its key (JWT), reads its item with the JWT, then with the key. */
